@@ -1,0 +1,27 @@
+# Two entry points for a fresh machine (README): `make evaluate` and `make test`.
+# torch 2.13.0 is installed first so that the CPU build is used (see ../shared/ENVIRONMENT.md);
+# torchvision is never installed by these targets.
+PYTHON ?= python3
+PIP := $(PYTHON) -m pip
+
+.PHONY: install install-dev evaluate test lint benchmark
+
+install:
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e .
+
+install-dev: install
+	$(PIP) install --quiet -e ".[dev]"
+
+# The main job: the default `mini` evaluation; writes the committed leaderboard CSV.
+evaluate: install
+	$(PYTHON) -m invbench.cli.main evaluate --leaderboard leaderboard/mini-asr.csv
+
+test: install-dev
+	$(PYTHON) -m pytest -q -p no:cacheprovider
+
+lint:
+	$(PYTHON) -m ruff check .
+
+benchmark: install
+	$(PYTHON) benchmarks/whisper_objective_speed.py

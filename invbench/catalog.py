@@ -1,0 +1,38 @@
+"""The registries and the built-in entries, listed lazily so that listing names stays cheap."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from invbench.registry import Registry
+
+INVERTERS: Registry[Any] = Registry("inverter", entry_point_group="invbench.inverters")
+FORWARD_MODELS: Registry[Any] = Registry("forward model")
+METRICS: Registry[Any] = Registry("metric")
+
+for _name, _spec in {
+    "waveform-adam": "invbench.inverters.waveform_adam:WaveformAdam",
+    "waveform-perturb": "invbench.inverters.waveform_perturb:WaveformPerturb",
+    "reference": "invbench.inverters.reference:Reference",
+    "noise": "invbench.inverters.noise:Noise",
+}.items():
+    INVERTERS.add(_name, _spec)
+
+FORWARD_MODELS.add("whisper", "invbench.models.whisper_asr:WhisperASR")
+
+for _name, _spec in {
+    "wer": "invbench.metrics.text_error:WordErrorRate",
+    "cer": "invbench.metrics.text_error:CharErrorRate",
+    "exact_match": "invbench.metrics.text_error:ExactMatch",
+    "dnsmos": "invbench.metrics.dnsmos:DNSMOS",
+    "pesq_wb": "invbench.metrics.pesq_wb:PESQWideband",
+    "stoi": "invbench.metrics.stoi:STOI",
+    "snr": "invbench.metrics.snr:PerturbationSNR",
+}.items():
+    METRICS.add(_name, _spec)
+
+
+def register_inverter(name: str) -> Callable[[Any], Any]:
+    """Register an inverter class in-process: ``@register_inverter("my-method")``."""
+    return INVERTERS.register(name)

@@ -1,0 +1,1 @@
+"""The ``invbench`` command line."""

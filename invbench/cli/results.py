@@ -1,0 +1,53 @@
+"""``invbench leaderboard`` and ``invbench compare``: read run folders, never recompute."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from invbench.cli.evaluate import write_leaderboard
+from invbench.leaderboard import compare_runs
+from invbench.store import read_runs
+
+
+@click.command("leaderboard")
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), required=True,
+              help="Where to write the CSV (.md and .html are written beside it).")
+def leaderboard_command(run_dirs, csv_path) -> None:
+    """Merge run folders (e.g. shards) into one leaderboard: CSV, Markdown and HTML.
+
+    Each row is (task, version, inverter, config hash) with N, coverage, each metric's mean and
+    95% bootstrap CI over targets, cost, and the metric signatures.
+    """
+    write_leaderboard(list(run_dirs), csv_path)
+
+
+@click.command("compare")
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("candidate", type=click.Path(path_type=Path))
+@click.option("--metrics", default=None,
+              help="Comma-separated outputs to compare (default: each task's main scores).")
+@click.option("--tolerance", type=float, default=0.0, show_default=True,
+              help="A regression must be worse than this, beyond the CI.")
+@click.option("--resamples", type=click.IntRange(min=100), default=1000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@click.option("--allow-incomparable", is_flag=True,
+              help="Do not fail when some rows cannot be compared (changed signature/targets).")
+def compare_command(base, candidate, metrics, tolerance, resamples, seed,
+                    allow_incomparable) -> int:
+    """Paired bootstrap of CANDIDATE against BASE run folders on matched targets.
+
+    Exit status: 0 no significant regression; 1 a significant regression beyond --tolerance;
+    2 rows that cannot be compared (different metric signatures or target sets).
+    """
+    names = [m.strip() for m in metrics.split(",")] if metrics else None
+    report = compare_runs(read_runs([base]), read_runs([candidate]), metrics=names,
+                          tolerance=tolerance, resamples=resamples, seed=seed)
+    click.echo(report.to_text())
+    if report.has_regression:
+        return 1
+    if report.has_incomparable and not allow_incomparable:
+        return 2
+    return 0

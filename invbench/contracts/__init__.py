@@ -1,0 +1,44 @@
+"""The contracts every other layer builds on. Imports nothing else from invbench."""
+
+from invbench.contracts.errors import (
+    BudgetExhausted,
+    InvalidInversion,
+    InvbenchError,
+    TargetSetError,
+    UnknownNameError,
+)
+from invbench.contracts.forward_model import CallCounter, ForwardModel, ObjectiveResult
+from invbench.contracts.inversion import Budget, Inversion, InversionProblem, Target, item_seed
+from invbench.contracts.inverter import BaseInverter, Inverter, InverterConfig, config_hash
+from invbench.contracts.media import AudioSpec, Waveform
+from invbench.contracts.metric import ItemScores, Metric, MetricInputError, MetricOutput
+from invbench.contracts.task_spec import ModelRef, TargetSetRef, TaskSpec
+
+__all__ = [
+    "AudioSpec",
+    "BaseInverter",
+    "Budget",
+    "BudgetExhausted",
+    "CallCounter",
+    "ForwardModel",
+    "InvalidInversion",
+    "Inversion",
+    "InversionProblem",
+    "Inverter",
+    "InverterConfig",
+    "InvbenchError",
+    "ItemScores",
+    "Metric",
+    "MetricInputError",
+    "MetricOutput",
+    "ModelRef",
+    "ObjectiveResult",
+    "Target",
+    "TargetSetError",
+    "TargetSetRef",
+    "TaskSpec",
+    "UnknownNameError",
+    "Waveform",
+    "config_hash",
+    "item_seed",
+]

@@ -1,0 +1,58 @@
+"""Task metadata: a pydantic model read from YAML (``tasks/<family>/<name>-v<N>.yaml``).
+
+A published task is never edited in place: a fix is a new file with a new ``version``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from invbench.contracts.inversion import Budget
+
+Family = Literal["captioner", "generator", "asr", "tts"]
+Axis = Literal["alignment", "quality", "interpretability"]
+
+
+class ModelRef(BaseModel):
+    """A registered forward model or judge, with the options it is built with."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class TargetSetRef(BaseModel):
+    """A pinned target set: its name, version and the content hash it must have."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    version: int
+    content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class TaskSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9_-]+/[a-z0-9_-]+$")
+    version: int = Field(ge=1)
+    family: Family
+    suite: str
+    description: str
+    forward_model: ModelRef
+    judges: dict[str, ModelRef] = Field(default_factory=dict)
+    targets: TargetSetRef
+    metrics: list[str] = Field(min_length=1)
+    main_scores: dict[Axis, str]
+    budget: Budget = Field(default_factory=Budget)
+    default_limit: int | None = Field(None, ge=1)
+    default_seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    default_batch_size: int = Field(1, ge=1)
+
+    @property
+    def key(self) -> str:
+        """``name@version``: how results and the CLI pin a task."""
+        return f"{self.name}@{self.version}"

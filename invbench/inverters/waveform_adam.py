@@ -1,0 +1,82 @@
+"""``waveform-adam``: optimise a waveform from low noise against the ASR's teacher-forced loss.
+
+The method the paper applies to Whisper (arXiv 2507.23010, §3): no prior on the input beyond
+the sample range, so the optimum it finds is whatever the model responds to.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+
+from invbench.contracts.inversion import Inversion, InversionProblem
+from invbench.contracts.inverter import BaseInverter, InverterConfig
+from invbench.contracts.media import Waveform
+from invbench.inverters.waveform_loop import full_window_success, optimise, planned_samples
+
+
+class WaveformAdamConfig(InverterConfig):
+    steps: int = 150
+    lr: float = 2e-3
+    init_std: float = 1e-3
+    seconds_per_word: float = 0.35
+    min_seconds: float = 1.5
+    max_seconds: float = 8.0
+    # "fit" runs the encoder only over the frames the audio occupies (a cheaper objective);
+    # scoring always uses the standard 30-second window, so this is recorded, never hidden.
+    encoder_frames: Literal["fit", "full"] = "fit"
+    # Stop an item once its loss is below stop_loss and the model produces the target on the
+    # full 30-s window too (checked with a no-grad pass every verify_every candidate steps).
+    stop_loss: float = 0.05
+    verify_every: int = 5
+
+
+class WaveformAdam(BaseInverter):
+    name = "waveform-adam"
+    version = "1"
+    families = ("asr",)
+    description = "Adam on raw samples from low noise against the teacher-forced loss (paper)"
+    Config = WaveformAdamConfig
+
+    def invert(self, problem: InversionProblem) -> list[Inversion]:
+        cfg: WaveformAdamConfig = self.settings
+        rate = problem.forward.input_spec.sample_rate
+        params = []
+        for i, target in enumerate(problem.targets):
+            n = planned_samples(target.payload["text"], rate, cfg.seconds_per_word,
+                                cfg.min_seconds, cfg.max_seconds)
+            noise = torch.randn(n, generator=problem.generator(i)) * cfg.init_std
+            params.append(noise.clamp(-1.0, 1.0))
+
+        options = {"encoder_frames": cfg.encoder_frames} if cfg.encoder_frames != "full" else {}
+        candidates = [0] * len(params)  # steps that succeeded on the optimised objective
+
+        def stop(i: int, x: torch.Tensor, loss: float, success: bool) -> bool:
+            if not (success and loss < cfg.stop_loss):
+                return False
+            candidates[i] += 1
+            # confirm on the full window on the first candidate, then every verify_every
+            if (candidates[i] - 1) % cfg.verify_every:
+                return False
+            return full_window_success(problem, i, x, cfg.stop_loss, options)
+
+        traces = optimise(
+            problem,
+            params,
+            to_input=lambda i, p: p,
+            after_step=lambda i, p: p.clamp_(-1.0, 1.0),
+            on_loss=stop,
+            steps=cfg.steps,
+            lr=cfg.lr,
+            objective_options=options,
+        )
+        return [
+            Inversion(
+                x=Waveform(p.detach().clone(), rate),
+                steps=t.steps,
+                loss_trace=t.losses,
+                info={"stopped_early": t.done},
+            )
+            for p, t in zip(params, traces, strict=True)
+        ]

@@ -1,0 +1,104 @@
+"""``waveform-perturb``: a targeted, norm-bounded perturbation of a natural speech carrier.
+
+In the style of Carlini & Wagner's audio attack (2018) and Olivier & Raj's attacks on Whisper
+(2022): start from real speech of *another* sentence (the task's carrier), optimise an additive
+perturbation under an L2 bound given as a signal-to-noise ratio, and each time the model already
+emits the target, shrink the bound and keep the smallest successful perturbation.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+
+from invbench.contracts.errors import InvbenchError
+from invbench.contracts.inversion import Inversion, InversionProblem
+from invbench.contracts.inverter import BaseInverter, InverterConfig
+from invbench.contracts.media import Waveform
+from invbench.inverters.waveform_loop import full_window_success, optimise, planned_samples
+
+
+class WaveformPerturbConfig(InverterConfig):
+    steps: int = 120
+    lr: float = 2e-3
+    start_snr_db: float = 5.0  # the initial bound: perturbation 5 dB below the carrier
+    shrink: float = 0.8  # bound multiplier after each success
+    seconds_per_word: float = 0.35
+    min_seconds: float = 1.5
+    max_seconds: float = 8.0
+    encoder_frames: Literal["fit", "full"] = "fit"
+    stop_loss: float = 0.05
+    verify_every: int = 5  # full-window confirmation of a success, as in waveform-adam
+
+
+class WaveformPerturb(BaseInverter):
+    name = "waveform-perturb"
+    version = "1"
+    families = ("asr",)
+    description = "SNR-bounded perturbation of another target's speech, bound shrunk on success"
+    Config = WaveformPerturbConfig
+
+    def invert(self, problem: InversionProblem) -> list[Inversion]:
+        cfg: WaveformPerturbConfig = self.settings
+        if problem.carriers is None:
+            raise InvbenchError(f"task {problem.task} offers no carrier clips to perturb")
+        rate = problem.forward.input_spec.sample_rate
+        carriers, bounds, deltas = [], [], []
+        for i, target in enumerate(problem.targets):
+            carrier = problem.carriers[i].samples.float()
+            needed = planned_samples(target.payload["text"], rate, cfg.seconds_per_word,
+                                     cfg.min_seconds, cfg.max_seconds)
+            # Pad with silence when the carrier is shorter than the target sentence needs.
+            carrier = F.pad(carrier, (0, max(0, needed - carrier.shape[-1])))
+            carriers.append(carrier)
+            bounds.append(float(carrier.norm()) * 10 ** (-cfg.start_snr_db / 20))
+            deltas.append(torch.zeros_like(carrier))
+        best: list[torch.Tensor | None] = [None] * len(carriers)
+
+        def to_input(i: int, delta: torch.Tensor) -> torch.Tensor:
+            return (carriers[i] + delta).clamp(-1.0, 1.0)
+
+        options = {"encoder_frames": cfg.encoder_frames} if cfg.encoder_frames != "full" else {}
+        candidates = [0] * len(carriers)
+
+        def on_loss(i: int, x: torch.Tensor, loss: float, success: bool) -> bool:
+            if not (success and loss < cfg.stop_loss):
+                return False
+            candidates[i] += 1
+            if (candidates[i] - 1) % cfg.verify_every == 0 and full_window_success(
+                problem, i, x, cfg.stop_loss, options
+            ):
+                best[i] = x.clone()
+                bounds[i] = cfg.shrink * float((x - carriers[i]).norm())
+            return False
+
+        def project(i: int, delta: torch.Tensor) -> None:
+            norm = float(delta.norm())
+            if norm > bounds[i]:
+                delta.mul_(bounds[i] / norm)
+
+        traces = optimise(
+            problem,
+            deltas,
+            to_input=to_input,
+            after_step=project,
+            on_loss=on_loss,
+            steps=cfg.steps,
+            lr=cfg.lr,
+            objective_options=options,
+        )
+        inversions = []
+        for i, trace in enumerate(traces):
+            x = best[i] if best[i] is not None else to_input(i, deltas[i].detach())
+            inversions.append(
+                Inversion(
+                    x=Waveform(x.detach().clone(), rate),
+                    carrier=Waveform(carriers[i], rate),
+                    steps=trace.steps,
+                    loss_trace=trace.losses,
+                    info={"reached_target": best[i] is not None},
+                )
+            )
+        return inversions

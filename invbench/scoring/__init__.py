@@ -1,0 +1,1 @@
+"""Scoring: the harness re-runs forward models on recovered inputs and applies metrics."""

@@ -1,0 +1,63 @@
+"""The ``asr`` family: recover a waveform the ASR model transcribes as the target text."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import soundfile
+
+from invbench.contracts.errors import InvalidInversion
+from invbench.contracts.forward_model import ForwardModel
+from invbench.contracts.inversion import Inversion
+from invbench.contracts.media import Waveform
+from invbench.scoring.family import FamilyAdapter
+from invbench.store import atomic_write_bytes
+from invbench.target_sets import TargetItem, TargetSet
+
+
+class ASRFamily(FamilyAdapter):
+    family = "asr"
+
+    def carriers(self, target_set: TargetSet, items: Sequence[TargetItem]) -> list[Waveform]:
+        """For the target at position i of the full set, the reference rendering of the target
+        half the set away: always another sentence, and independent of ``--limit``/``--shard``."""
+        position = {item.id: i for i, item in enumerate(target_set.items)}
+        n = len(target_set.items)
+        others = [target_set.items[(position[item.id] + n // 2) % n] for item in items]
+        return [other.hidden["audio"] for other in others]
+
+    def validate(self, inversion: Inversion, model: ForwardModel) -> None:
+        if not isinstance(inversion, Inversion):
+            raise InvalidInversion(f"expected an Inversion, got {type(inversion).__name__}")
+        if not isinstance(inversion.x, Waveform):
+            raise InvalidInversion(
+                f"asr inversions must hold a Waveform in .x, got {type(inversion.x).__name__}"
+            )
+        inversion.x.validate(model.input_spec)
+
+    def scoring_fields(
+        self, model: ForwardModel, items: Sequence[TargetItem], inversions: Sequence[Inversion]
+    ) -> tuple[dict[str, list[Any]], list[dict[str, Any]]]:
+        audio = [inv.x for inv in inversions]
+        transcripts = model.run(audio)
+        fields = {
+            "hypothesis": transcripts,
+            "target_text": [item.target["text"] for item in items],
+            "audio": audio,
+            "reference_audio": [item.hidden.get("audio") for item in items],
+            "carrier_audio": [inv.carrier for inv in inversions],
+        }
+        return fields, [{"transcript": t} for t in transcripts]
+
+    def save_artifacts(self, inversion: Inversion, folder: Path, stem: str) -> dict[str, str]:
+        wave = inversion.x
+        buffer = io.BytesIO()
+        soundfile.write(
+            buffer, wave.samples.detach().cpu().numpy(), wave.sample_rate, "PCM_16", format="WAV"
+        )
+        path = folder / f"{stem}.wav"
+        atomic_write_bytes(path, buffer.getvalue())
+        return {"audio": str(path)}

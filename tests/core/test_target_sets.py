@@ -1,0 +1,65 @@
+import json
+
+import numpy as np
+import pytest
+import soundfile
+
+from invbench.contracts.errors import TargetSetError
+from invbench.resources import resource_dir
+from invbench.target_sets import load_target_set
+from invbench.task_catalog import TaskCatalog
+
+
+def _load(include_path):
+    catalog = TaskCatalog([include_path])
+    return load_target_set(catalog.get("asr/tiny").targets, catalog.target_dirs())
+
+
+def test_shipped_set_verifies_and_decodes():
+    catalog = TaskCatalog()
+    target_set = load_target_set(catalog.get("asr/mini").targets, catalog.target_dirs())
+    assert len(target_set.items) >= 40
+    wave = target_set.items[0].hidden["audio"]
+    assert wave.sample_rate == 16000 and wave.samples.ndim == 1
+    assert target_set.root == resource_dir("data") / "targets" / "transcripts-mini"
+
+
+def test_checksum_mismatch_names_the_file(include_path):
+    wav = include_path / "targets" / "transcripts-tiny" / "audio" / "t001.wav"
+    data = bytearray(wav.read_bytes())
+    data[-1] ^= 0xFF
+    wav.write_bytes(bytes(data))
+    with pytest.raises(TargetSetError, match=r"checksum mismatch for .*t001\.wav"):
+        _load(include_path)
+
+
+def test_missing_file_is_named(include_path):
+    (include_path / "targets" / "transcripts-tiny" / "audio" / "t002.wav").unlink()
+    with pytest.raises(TargetSetError, match=r"missing file .*t002\.wav"):
+        _load(include_path)
+
+
+def test_wrong_sample_rate_is_named(include_path):
+    from conftest import rehash
+
+    root = include_path / "targets" / "transcripts-tiny"
+    soundfile.write(root / "audio" / "t000.wav", np.zeros(8000, dtype="float32"), 8000)
+    rehash(root)
+    task = include_path / "tasks" / "tiny.yaml"
+    pinned = json.loads((root / "manifest.json").read_text())["content_sha256"]
+    text = task.read_text()
+    start = text.index("content_sha256: ") + len("content_sha256: ")
+    task.write_text(text[:start] + pinned + text[start + 64:])
+    with pytest.raises(TargetSetError, match=r"t000\.wav: sample rate 8000 Hz.*16000"):
+        _load(include_path)
+
+
+def test_changed_set_does_not_match_the_pinned_hash(include_path):
+    from conftest import rehash
+
+    root = include_path / "targets" / "transcripts-tiny"
+    lines = (root / "targets.jsonl").read_text().splitlines()
+    (root / "targets.jsonl").write_text("\n".join(lines[:2]) + "\n")
+    rehash(root)
+    with pytest.raises(TargetSetError, match="needs a new task version"):
+        _load(include_path)

@@ -1,0 +1,62 @@
+"""Inverters that misbehave on purpose, loaded with --inverter-path in the tests."""
+
+import torch
+
+from invbench import BaseInverter, Inversion, Waveform, register_inverter
+
+
+class _Bad(BaseInverter):
+    families = ("asr",)
+
+    def make(self, i: int) -> Inversion:
+        raise NotImplementedError
+
+    def invert(self, problem):
+        return [self.make(i) for i in range(len(problem.targets))]
+
+
+@register_inverter("bad-nan")
+class NaNAudio(_Bad):
+    name = "bad-nan"
+
+    def make(self, i):
+        x = torch.zeros(16000)
+        x[100] = float("nan")
+        return Inversion(x=Waveform(x, 16000))
+
+
+@register_inverter("bad-shape")
+class WrongShape(_Bad):
+    name = "bad-shape"
+
+    def make(self, i):
+        return Inversion(x=Waveform(torch.zeros(2, 16000), 16000))
+
+
+@register_inverter("bad-rate")
+class WrongRate(_Bad):
+    name = "bad-rate"
+
+    def make(self, i):
+        return Inversion(x=Waveform(torch.zeros(8000), 8000))
+
+
+@register_inverter("bad-raise")
+class Raises(_Bad):
+    name = "bad-raise"
+
+    def invert(self, problem):
+        raise RuntimeError("deliberate failure\nwith a second line")
+
+
+@register_inverter("bad-second-item")
+class SecondItemNaN(_Bad):
+    """Only the second target is broken: the first must still be scored."""
+
+    name = "bad-second-item"
+
+    def make(self, i):
+        x = torch.randn(16000, generator=torch.Generator().manual_seed(i)) * 0.05
+        if i == 1:
+            x[0] = float("inf")
+        return Inversion(x=Waveform(x, 16000))

@@ -1,0 +1,33 @@
+"""Run the CLI in a subprocess, as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from invbench.store import RunStore
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def invbench(*args: str, env: dict | None = None, check: bool = True,
+             **kwargs) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run([sys.executable, "-m", "invbench.cli.main", *args], capture_output=True,
+                          text=True, env=full_env, cwd=REPO, timeout=600, **kwargs)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"invbench {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def records(run: Path) -> dict[str, dict]:
+    return RunStore(run).latest_records()
+
+
+def leaderboard_without_timing(run: Path) -> pd.DataFrame:
+    table = pd.read_csv(run / "leaderboard.csv")
+    return table[[c for c in table.columns if "seconds" not in c]]
