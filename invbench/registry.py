@@ -86,6 +86,10 @@ class Registry(Generic[T]):
         self._load_entry_points()
         return sorted(self._entries)
 
+    def builtin_names(self) -> list[str]:
+        """Names that ship with invbench (not plug-ins)."""
+        return [name for name in self.names() if self._origins[name] == "built-in"]
+
     def origin(self, name: str) -> str:
         self.get(name)
         return self._origins[name]

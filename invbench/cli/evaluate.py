@@ -45,7 +45,8 @@ def write_leaderboard(run_dirs: list[Path], csv_path: Path, echo: bool = True) -
 @click.command("evaluate")
 @click.option("--suite", default=None, help="Suite to run (default: mini, unless --tasks).")
 @click.option("--tasks", default=None, help="Comma-separated tasks: family/name[@version].")
-@click.option("--inverters", default=None, help="Comma-separated inverters (default: all).")
+@click.option("--inverters", default=None,
+              help="Comma-separated inverters (default: every built-in one).")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="First N targets of each task (default: the task's default subset).")
 @click.option("--seeds", default=None, help="Comma-separated seeds (default: the task's).")
@@ -81,7 +82,7 @@ def evaluate_command(suite, tasks, inverters, limit, seeds, batch_size, device, 
         raise InvbenchError("give --tasks or --suite, not both")
     specs = [catalog.get(name) for name in _split(tasks)] if tasks else catalog.suite(suite or "mini")
     options = parse_inverter_options(list(inverter_options))
-    names = _split(inverters) or INVERTERS.names()
+    names = _split(inverters) or INVERTERS.builtin_names()
     for name in options:
         if name not in names:
             raise InvbenchError(f"--inverter-option names {name!r}, which is not being run")
