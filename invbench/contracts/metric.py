@@ -76,6 +76,10 @@ class Metric(ABC):
             except MetricInputError as exc:
                 results.append(ItemScores(error=f"{self.name}: {exc}"))
                 continue
+            except Exception as exc:  # a bug on one item must not cost the others their scores
+                text = " ".join(str(exc).split())
+                results.append(ItemScores(error=f"{self.name}: {type(exc).__name__}: {text}"))
+                continue
             bad = [k for k, v in values.items() if not math.isfinite(v)]
             if bad:
                 results.append(ItemScores(error=f"{self.name}: non-finite value for {bad}"))

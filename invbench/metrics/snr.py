@@ -1,0 +1,95 @@
+r"""Perturbation SNR: how small the change an inverter made to its natural carrier clip is.
+
+A perturbation inverter starts from a natural clip :math:`c` (the carrier) and returns
+:math:`x = c + \delta`. The signal-to-noise ratio of the perturbation, in decibels, is
+
+.. math::
+    \mathrm{SNR} = 10 \log_{10} \frac{\lVert c \rVert_2^2}{\lVert x - c \rVert_2^2}
+
+(no mean removal, no epsilon, computed in float64). Higher is better: a smaller, less audible
+perturbation. It is torchmetrics' ``signal_noise_ratio(preds=x, target=c)`` without its epsilon.
+
+Only items that started from a carrier are scored (``{}`` otherwise). Two inputs have no finite
+SNR and are rejected as :class:`~invbench.contracts.MetricInputError` rather than capped: audio
+*identical* to its carrier (SNR :math:`+\infty`: nothing was perturbed — a cap would put an
+arbitrary number into the mean) and a silent carrier (SNR :math:`-\infty`). Both waveforms must
+have the same sample rate and length; nothing is trimmed or resampled.
+
+Example:
+    >>> import torch
+    >>> from invbench.contracts.media import Waveform
+    >>> from invbench.metrics.snr import PerturbationSNR
+    >>> carrier = Waveform(torch.tensor([0.5, -0.5, 0.5, -0.5]), 16000)
+    >>> audio = Waveform(torch.tensor([0.625, -0.375, 0.375, -0.625]), 16000)
+    >>> PerturbationSNR().score_item(audio=audio, carrier_audio=carrier)  # 10 log10(1 / 0.0625)
+    {'snr_db': 12.041199826559248}
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from invbench.contracts.errors import InvalidInversion
+from invbench.contracts.media import AudioSpec, Waveform
+from invbench.contracts.metric import Metric, MetricInputError, MetricOutput
+
+
+def _samples(wave: Any, field: str, sample_rate: int) -> np.ndarray:
+    if not isinstance(wave, Waveform):
+        raise MetricInputError(f"{field} must be a Waveform, got {type(wave).__name__}")
+    try:
+        wave.validate(AudioSpec(sample_rate=sample_rate, max_seconds=math.inf))
+    except InvalidInversion as exc:
+        raise MetricInputError(f"{field}: {exc}") from None
+    return wave.samples.detach().cpu().double().numpy()
+
+
+def perturbation_snr(audio: np.ndarray, carrier: np.ndarray) -> float:
+    """SNR in dB of the perturbation ``audio - carrier`` relative to ``carrier`` (equal lengths)."""
+    audio = np.asarray(audio, dtype=np.float64)
+    carrier = np.asarray(carrier, dtype=np.float64)
+    if audio.shape != carrier.shape:
+        raise MetricInputError(
+            f"audio has {audio.shape[-1]} samples but carrier_audio has {carrier.shape[-1]}; "
+            "perturbation SNR needs equal lengths"
+        )
+    signal_energy = float(np.sum(carrier**2))
+    noise_energy = float(np.sum((audio - carrier) ** 2))
+    if signal_energy == 0.0:
+        raise MetricInputError("carrier_audio is digital silence; SNR is -inf")
+    if noise_energy == 0.0:
+        raise MetricInputError("audio is identical to carrier; SNR is infinite")
+    return 10.0 * math.log10(signal_energy / noise_energy)
+
+
+class PerturbationSNR(Metric):
+    """SNR (dB) of the recovered audio's deviation from the carrier clip it started from."""
+
+    name: ClassVar[str] = "snr"
+    description: ClassVar[str] = "SNR (dB) of the perturbation the inverter added to its carrier"
+    requires: ClassVar[tuple[str, ...]] = ("audio", "carrier_audio")
+    reference: ClassVar[str] = "torchmetrics"
+    outputs: ClassVar[tuple[MetricOutput, ...]] = (
+        MetricOutput(
+            "snr_db", True, (-math.inf, math.inf), "10 log10(|carrier|^2 / |audio - carrier|^2)"
+        ),
+    )
+
+    def settings(self) -> dict[str, Any]:
+        return {"zero_mean": "no", "eps": 0, "dtype": "float64", "length": "must-match"}
+
+    def score_item(
+        self, audio: Waveform, carrier_audio: Waveform | None = None, **_: Any
+    ) -> dict[str, float]:
+        if carrier_audio is None:
+            return {}
+        if not isinstance(carrier_audio, Waveform):
+            raise MetricInputError(
+                f"carrier_audio must be a Waveform, got {type(carrier_audio).__name__}"
+            )
+        rate = carrier_audio.sample_rate
+        carrier = _samples(carrier_audio, "carrier_audio", rate)
+        return {"snr_db": perturbation_snr(_samples(audio, "audio", rate), carrier)}

@@ -1,0 +1,128 @@
+r"""STOI: short-time objective intelligibility of the recovered audio against a reference.
+
+STOI (Taal et al., ICASSP 2010; IEEE TASLP 2011) resamples both signals to 10 kHz, drops the frames
+where the reference is more than 40 dB below its loudest frame, and takes one-third-octave band
+envelopes :math:`x_{j,m}, y_{j,m}` (15 bands from 150 Hz). For every band :math:`j` and every
+384 ms segment ending at frame :math:`m` (:math:`N = 30` frames) the degraded envelope is scaled to
+the reference's energy and clipped at a signal-to-distortion floor of :math:`\beta = -15` dB,
+giving :math:`\bar y_{j,m}`; the score is the mean correlation
+
+.. math::
+    \mathrm{STOI} = \frac{1}{JM} \sum_{j,m}
+    \frac{(x_{j,m} - \mu_{x_{j,m}})^\top (\bar y_{j,m} - \mu_{\bar y_{j,m}})}
+         {\lVert x_{j,m} - \mu_{x_{j,m}} \rVert \, \lVert \bar y_{j,m} - \mu_{\bar y_{j,m}} \rVert}
+
+Its nominal range is [0, 1] (higher is more intelligible); being a mean correlation it can dip a
+little below 0 for unrelated signals, so the declared range is [-1, 1]. STOI needs equal lengths:
+the recovered audio is zero-padded or trimmed at its end to the reference's length (recorded in the
+signature). Computed by pystoi with ``extended=False``.
+
+Example:
+    >>> import torch
+    >>> from invbench.contracts.media import Waveform
+    >>> from invbench.metrics.stoi import STOI
+    >>> g = torch.Generator().manual_seed(0)
+    >>> t = torch.arange(48000) / 16000
+    >>> clean = 0.4 * torch.sin(2 * torch.pi * 150 * t) * torch.sin(2 * torch.pi * 3 * t).abs()
+    >>> noisy = (clean + 0.05 * torch.randn(48000, generator=g)).clamp(-1, 1)
+    >>> audio, reference = Waveform(noisy, 16000), Waveform(clean, 16000)
+    >>> score = STOI().score_item(audio=audio, reference_audio=reference)
+    >>> 0.0 < score["stoi"] < 1.0
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, ClassVar
+
+import numpy as np
+
+from invbench.contracts.errors import InvalidInversion
+from invbench.contracts.media import AudioSpec, Waveform
+from invbench.contracts.metric import Metric, MetricInputError, MetricOutput
+
+
+def _pystoi_version() -> str:
+    try:
+        return version("pystoi")
+    except PackageNotFoundError:  # pragma: no cover - pystoi is a hard dependency
+        return "unknown"
+
+
+def _samples(wave: Any, field: str, sample_rate: int) -> np.ndarray:
+    if not isinstance(wave, Waveform):
+        raise MetricInputError(f"{field} must be a Waveform, got {type(wave).__name__}")
+    try:
+        wave.validate(AudioSpec(sample_rate=sample_rate, max_seconds=math.inf))
+    except InvalidInversion as exc:
+        raise MetricInputError(f"{field}: {exc}") from None
+    return wave.samples.detach().cpu().double().numpy()
+
+
+def match_length(degraded: np.ndarray, length: int) -> np.ndarray:
+    """Zero-pad or trim ``degraded`` at its end to ``length`` samples."""
+    if degraded.shape[-1] >= length:
+        return degraded[:length]
+    return np.pad(degraded, (0, length - degraded.shape[-1]))
+
+
+def stoi(reference: np.ndarray, degraded: np.ndarray, sample_rate: int) -> float:
+    """Classic (non-extended) STOI; ``degraded`` is padded/trimmed to ``reference``'s length.
+
+    Raises :class:`MetricInputError` when the reference is silent, or when fewer than 30 frames
+    (384 ms) are left after silent-frame removal — where pystoi would warn and return 1e-5.
+    """
+    from pystoi import stoi as pystoi_stoi
+
+    if not np.any(reference):
+        raise MetricInputError("reference_audio is digital silence (all zeros); STOI is undefined")
+    degraded = match_length(degraded, reference.shape[-1])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = float(pystoi_stoi(reference, degraded, sample_rate, extended=False))
+    if any("Not enough STFT frames" in str(w.message) for w in caught):
+        raise MetricInputError(
+            "reference has under 30 non-silent STFT frames (about 384 ms of speech); "
+            "STOI is undefined"
+        )
+    return value
+
+
+class STOI(Metric):
+    """Short-time objective intelligibility of the recovered audio vs the reference rendering.
+
+    Both waveforms must share one sample rate (pystoi resamples both to 10 kHz internally). Items
+    whose target has no reference rendering are not scored (``{}``).
+    """
+
+    name: ClassVar[str] = "stoi"
+    description: ClassVar[str] = "short-time objective intelligibility of the audio vs reference"
+    requires: ClassVar[tuple[str, ...]] = ("audio", "reference_audio")
+    reference: ClassVar[str] = "pystoi"
+    outputs: ClassVar[tuple[MetricOutput, ...]] = (
+        MetricOutput("stoi", True, (-1.0, 1.0), "mean envelope correlation, nominally in [0, 1]"),
+    )
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "extended": "no",
+            "length": "pad-trim-to-reference",
+            "pystoi": _pystoi_version(),
+        }
+
+    def score_item(
+        self, audio: Waveform, reference_audio: Waveform | None = None, **_: Any
+    ) -> dict[str, float]:
+        if reference_audio is None:
+            return {}
+        if not isinstance(reference_audio, Waveform):
+            raise MetricInputError(
+                f"reference_audio must be a Waveform, got {type(reference_audio).__name__}"
+            )
+        rate = reference_audio.sample_rate
+        reference = _samples(reference_audio, "reference_audio", rate)
+        degraded = _samples(audio, "audio", rate)
+        return {"stoi": stoi(reference, degraded, rate)}
