@@ -32,7 +32,6 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import math
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -40,9 +39,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from invbench.contracts.errors import InvalidInversion
-from invbench.contracts.media import AudioSpec, Waveform
-from invbench.contracts.metric import Metric, MetricInputError, MetricOutput
+from invbench.contracts.media import Waveform
+from invbench.contracts.metric import Metric, MetricOutput
+from invbench.metrics.audio_input import checked_samples
 
 SAMPLE_RATE = 16_000
 MODEL_NAME = "DNSMOS P.835 sig_bak_ovr.onnx + P.808"
@@ -84,15 +83,6 @@ def _speechmos_version() -> str:
         return "unknown"
 
 
-def _samples(wave: Any, field: str) -> np.ndarray:
-    if not isinstance(wave, Waveform):
-        raise MetricInputError(f"{field} must be a Waveform, got {type(wave).__name__}")
-    try:
-        wave.validate(AudioSpec(sample_rate=SAMPLE_RATE, max_seconds=math.inf))
-    except InvalidInversion as exc:
-        raise MetricInputError(f"{field}: {exc} (DNSMOS does not resample)") from None
-    return wave.samples.detach().cpu().float().numpy()
-
 
 def dnsmos(samples: np.ndarray) -> dict[str, float]:
     """DNSMOS of a mono 16 kHz float array in [-1, 1]: SIG, BAK, OVRL (non-personalised), P.808."""
@@ -103,6 +93,9 @@ def dnsmos(samples: np.ndarray) -> dict[str, float]:
         "dnsmos_ovrl": float(raw["ovrl_mos"]),
         "dnsmos_p808": float(raw["p808_mos"]),
     }
+
+
+NO_RESAMPLING = " (DNSMOS does not resample)"
 
 
 class DNSMOS(Metric):
@@ -133,4 +126,5 @@ class DNSMOS(Metric):
         }
 
     def score_item(self, audio: Waveform, **_: Any) -> dict[str, float]:
-        return dnsmos(_samples(audio, "audio"))
+        samples = checked_samples(audio, "audio", SAMPLE_RATE, np.float32, NO_RESAMPLING)
+        return dnsmos(samples)

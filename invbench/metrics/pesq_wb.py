@@ -31,15 +31,14 @@ Example:
 
 from __future__ import annotations
 
-import math
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, ClassVar
 
 import numpy as np
 
-from invbench.contracts.errors import InvalidInversion
-from invbench.contracts.media import AudioSpec, Waveform
+from invbench.contracts.media import Waveform
 from invbench.contracts.metric import Metric, MetricInputError, MetricOutput
+from invbench.metrics.audio_input import checked_samples
 
 SAMPLE_RATE = 16_000
 
@@ -50,18 +49,6 @@ def _pesq_version() -> str:
     except PackageNotFoundError:  # pragma: no cover - pesq is a hard dependency
         return "unknown"
 
-
-def _samples(wave: Any, field: str) -> np.ndarray:
-    if not isinstance(wave, Waveform):
-        raise MetricInputError(f"{field} must be a Waveform, got {type(wave).__name__}")
-    try:
-        wave.validate(AudioSpec(sample_rate=SAMPLE_RATE, max_seconds=math.inf))
-    except InvalidInversion as exc:
-        raise MetricInputError(f"{field}: {exc} (PESQ-wb does not resample)") from None
-    x = wave.samples.detach().cpu().double().numpy()
-    if not np.any(x):
-        raise MetricInputError(f"{field} is digital silence (all zeros); PESQ is undefined")
-    return x
 
 
 def pesq_wb(reference: np.ndarray, degraded: np.ndarray) -> float:
@@ -111,6 +98,13 @@ class PESQWideband(Metric):
     ) -> dict[str, float]:
         if reference_audio is None:
             return {}
-        reference = _samples(reference_audio, "reference_audio")
-        degraded = _samples(audio, "audio")
+        reference = _nonsilent(reference_audio, "reference_audio")
+        degraded = _nonsilent(audio, "audio")
         return {"pesq_wb": pesq_wb(reference, degraded)}
+
+
+def _nonsilent(wave: Any, field: str) -> np.ndarray:
+    x = checked_samples(wave, field, SAMPLE_RATE, note=" (PESQ-wb does not resample)")
+    if not np.any(x):
+        raise MetricInputError(f"{field} is digital silence (all zeros); PESQ is undefined")
+    return x

@@ -32,19 +32,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from invbench.contracts.errors import InvalidInversion
-from invbench.contracts.media import AudioSpec, Waveform
+from invbench.contracts.media import Waveform
 from invbench.contracts.metric import Metric, MetricInputError, MetricOutput
-
-
-def _samples(wave: Any, field: str, sample_rate: int) -> np.ndarray:
-    if not isinstance(wave, Waveform):
-        raise MetricInputError(f"{field} must be a Waveform, got {type(wave).__name__}")
-    try:
-        wave.validate(AudioSpec(sample_rate=sample_rate, max_seconds=math.inf))
-    except InvalidInversion as exc:
-        raise MetricInputError(f"{field}: {exc}") from None
-    return wave.samples.detach().cpu().double().numpy()
+from invbench.metrics.audio_input import checked_samples
 
 
 def perturbation_snr(audio: np.ndarray, carrier: np.ndarray) -> float:
@@ -91,5 +81,5 @@ class PerturbationSNR(Metric):
                 f"carrier_audio must be a Waveform, got {type(carrier_audio).__name__}"
             )
         rate = carrier_audio.sample_rate
-        carrier = _samples(carrier_audio, "carrier_audio", rate)
-        return {"snr_db": perturbation_snr(_samples(audio, "audio", rate), carrier)}
+        carrier = checked_samples(carrier_audio, "carrier_audio", rate)
+        return {"snr_db": perturbation_snr(checked_samples(audio, "audio", rate), carrier)}

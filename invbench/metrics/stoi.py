@@ -33,16 +33,15 @@ Example:
 
 from __future__ import annotations
 
-import math
 import warnings
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, ClassVar
 
 import numpy as np
 
-from invbench.contracts.errors import InvalidInversion
-from invbench.contracts.media import AudioSpec, Waveform
+from invbench.contracts.media import Waveform
 from invbench.contracts.metric import Metric, MetricInputError, MetricOutput
+from invbench.metrics.audio_input import checked_samples
 
 
 def _pystoi_version() -> str:
@@ -51,15 +50,6 @@ def _pystoi_version() -> str:
     except PackageNotFoundError:  # pragma: no cover - pystoi is a hard dependency
         return "unknown"
 
-
-def _samples(wave: Any, field: str, sample_rate: int) -> np.ndarray:
-    if not isinstance(wave, Waveform):
-        raise MetricInputError(f"{field} must be a Waveform, got {type(wave).__name__}")
-    try:
-        wave.validate(AudioSpec(sample_rate=sample_rate, max_seconds=math.inf))
-    except InvalidInversion as exc:
-        raise MetricInputError(f"{field}: {exc}") from None
-    return wave.samples.detach().cpu().double().numpy()
 
 
 def match_length(degraded: np.ndarray, length: int) -> np.ndarray:
@@ -123,6 +113,6 @@ class STOI(Metric):
                 f"reference_audio must be a Waveform, got {type(reference_audio).__name__}"
             )
         rate = reference_audio.sample_rate
-        reference = _samples(reference_audio, "reference_audio", rate)
-        degraded = _samples(audio, "audio", rate)
+        reference = checked_samples(reference_audio, "reference_audio", rate)
+        degraded = checked_samples(audio, "audio", rate)
         return {"stoi": stoi(reference, degraded, rate)}

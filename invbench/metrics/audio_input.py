@@ -1,0 +1,25 @@
+"""The check every audio metric makes before reading samples."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from invbench.contracts.errors import InvalidInversion
+from invbench.contracts.media import AudioSpec, Waveform
+from invbench.contracts.metric import MetricInputError
+
+
+def checked_samples(wave: Any, field: str, sample_rate: int, dtype: type = np.float64,
+                    note: str = "") -> np.ndarray:
+    """``wave``'s samples as a numpy array, or :class:`MetricInputError` naming ``field`` and
+    what is wrong (not a Waveform, wrong rate, NaN, out of range). Never resamples."""
+    if not isinstance(wave, Waveform):
+        raise MetricInputError(f"{field} must be a Waveform, got {type(wave).__name__}")
+    try:
+        wave.validate(AudioSpec(sample_rate=sample_rate, max_seconds=math.inf))
+    except InvalidInversion as exc:
+        raise MetricInputError(f"{field}: {exc}{note}") from None
+    return wave.samples.detach().cpu().numpy().astype(dtype, copy=False)
