@@ -26,10 +26,10 @@ class WaveformPerturbConfig(InverterConfig):
     start_snr_db: float = 5.0  # the initial bound: perturbation 5 dB below the carrier
     shrink: float = 0.8  # bound multiplier after each success
     seconds_per_word: float = 0.35
-    min_seconds: float = 1.5
+    min_seconds: float = 4.0  # shorter clips optimised on the fitted encoder do not transfer
     max_seconds: float = 8.0
     encoder_frames: Literal["fit", "full"] = "fit"
-    stop_loss: float = 0.05
+    stop_loss: float = 0.25
     verify_every: int = 5  # full-window confirmation of a success, as in waveform-adam
 
 
