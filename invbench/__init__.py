@@ -4,9 +4,16 @@ The public API: the contracts (``ForwardModel``, ``Inverter``, ``InversionProble
 ``Inversion``, ``Metric``, ``TaskSpec``, media containers) and ``register_inverter``.
 """
 
-from invbench.catalog import register_inverter
-from invbench.contracts import *  # noqa: F403 - the contracts are the public API
-from invbench.contracts import __all__ as _contracts
+import os
+
+# OpenMP threads that spin while waiting made a Whisper step 30x slower whenever another process
+# held a core (measured on 2-core machines); passive waiting costs nothing measurable otherwise.
+# Set before torch is first imported; a user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from invbench.catalog import register_inverter  # noqa: E402
+from invbench.contracts import *  # noqa: E402, F403 - the contracts are the public API
+from invbench.contracts import __all__ as _contracts  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [*_contracts, "register_inverter", "__version__"]

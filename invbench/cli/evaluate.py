@@ -80,7 +80,10 @@ def evaluate_command(suite, tasks, inverters, limit, seeds, batch_size, device, 
     catalog = TaskCatalog(include_paths)
     if tasks and suite:
         raise InvbenchError("give --tasks or --suite, not both")
-    specs = [catalog.get(name) for name in _split(tasks)] if tasks else catalog.suite(suite or "mini")
+    if tasks:
+        specs = [catalog.get(name) for name in _split(tasks)]
+    else:
+        specs = catalog.suite(suite or "mini")
     options = parse_inverter_options(list(inverter_options))
     names = _split(inverters) or INVERTERS.builtin_names()
     for name in options:
