@@ -1,62 +1,14 @@
-"""Shared fixtures: a small include-path with its own target set and task, built from the
-shipped transcripts-mini, so tests can corrupt files without touching the real data."""
+"""Shared fixtures."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
-
-from invbench.resources import resource_dir
-from invbench.target_sets import content_sha256, sha256_file
-
-SOURCE = resource_dir("data") / "targets" / "transcripts-mini"
-
-
-def build_include_path(root: Path, n: int = 3, max_steps: int = 3, batch_size: int = 1) -> Path:
-    """``root/targets/transcripts-tiny`` (first ``n`` targets) and ``root/tasks/tiny.yaml``."""
-    target_dir = root / "targets" / "transcripts-tiny"
-    (target_dir / "audio").mkdir(parents=True)
-    lines = (SOURCE / "targets.jsonl").read_text().splitlines()[:n]
-    for line in lines:
-        audio = json.loads(line)["hidden"]["audio"]
-        shutil.copy(SOURCE / audio, target_dir / audio)
-    (target_dir / "targets.jsonl").write_text("\n".join(lines) + "\n")
-    rehash(target_dir)
-    manifest = json.loads((target_dir / "manifest.json").read_text())
-    task = f"""
-name: asr/tiny
-version: 1
-family: asr
-suite: tiny
-description: three targets for tests
-forward_model: {{id: whisper, options: {{name: tiny.en}}}}
-targets: {{name: transcripts-tiny, version: 1, content_sha256: {manifest["content_sha256"]}}}
-metrics: [exact_match, wer, cer, dnsmos, pesq_wb, stoi, snr]
-main_scores: {{alignment: exact_match, quality: dnsmos_ovrl}}
-budget: {{max_steps: {max_steps}, max_seconds: 60}}
-default_batch_size: {batch_size}
-"""
-    (root / "tasks").mkdir()
-    (root / "tasks" / "tiny.yaml").write_text(task)
-    return root
-
-
-def rehash(target_dir: Path) -> None:
-    """(Re)write the manifest of a test target set from the files present."""
-    files = {
-        str(p.relative_to(target_dir)): sha256_file(p)
-        for p in sorted(target_dir.rglob("*"))
-        if p.is_file() and p.name != "manifest.json"
-    }
-    base = json.loads((SOURCE / "manifest.json").read_text())
-    base.update(name="transcripts-tiny", version=1, count=len(files) - 1, files=files,
-                content_sha256=content_sha256(files))
-    (target_dir / "manifest.json").write_text(json.dumps(base, indent=2))
+from target_fixtures import build_include_path
 
 
 @pytest.fixture
 def include_path(tmp_path: Path) -> Path:
+    """A folder with ``targets/transcripts-tiny`` (3 targets) and the task ``asr/tiny``."""
     return build_include_path(tmp_path / "include")

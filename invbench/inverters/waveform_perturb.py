@@ -30,6 +30,7 @@ class WaveformPerturbConfig(InverterConfig):
     max_seconds: float = 8.0
     encoder_frames: Literal["fit", "full"] = "fit"
     stop_loss: float = 0.25
+    stack_items: bool = False  # one objective call per group of equal-length items (GPU speed)
     verify_every: int = 5  # full-window confirmation of a success, as in waveform-adam
 
 
@@ -88,6 +89,7 @@ class WaveformPerturb(BaseInverter):
             steps=cfg.steps,
             lr=cfg.lr,
             objective_options=options,
+            stack_items=cfg.stack_items,
         )
         inversions = []
         for i, trace in enumerate(traces):

@@ -40,7 +40,7 @@ def test_missing_file_is_named(include_path):
 
 
 def test_wrong_sample_rate_is_named(include_path):
-    from conftest import rehash
+    from target_fixtures import rehash
 
     root = include_path / "targets" / "transcripts-tiny"
     soundfile.write(root / "audio" / "t000.wav", np.zeros(8000, dtype="float32"), 8000)
@@ -55,7 +55,7 @@ def test_wrong_sample_rate_is_named(include_path):
 
 
 def test_changed_set_does_not_match_the_pinned_hash(include_path):
-    from conftest import rehash
+    from target_fixtures import rehash
 
     root = include_path / "targets" / "transcripts-tiny"
     lines = (root / "targets.jsonl").read_text().splitlines()

@@ -7,8 +7,8 @@ import sys
 import time
 
 import pandas as pd
-from conftest import build_include_path
 from helpers import REPO, invbench, leaderboard_without_timing, records
+from target_fixtures import build_include_path
 
 
 def _args(include, run):
