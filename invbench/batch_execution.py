@@ -63,7 +63,7 @@ def _invert(ctx: BatchContext, items: list[TargetItem], progress: ProgressHook):
         hidden=[dict(item.hidden) for item in items] if ctx.inverter.oracle else None,
     )
     max_seconds = ctx.spec.budget.max_seconds
-    hard_limit = None if max_seconds is None else 2 * max_seconds * len(items) + 30
+    hard_limit = None if max_seconds is None else 2 * max_seconds * len(items) + 5
     ctx.model.calls = CallCounter()
     torch.manual_seed(ctx.seed)
     start = time.monotonic()

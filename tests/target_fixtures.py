@@ -13,7 +13,8 @@ from invbench.target_sets import content_sha256, sha256_file
 SOURCE = resource_dir("data") / "targets" / "transcripts-mini"
 
 
-def build_include_path(root: Path, n: int = 3, max_steps: int = 3, batch_size: int = 1) -> Path:
+def build_include_path(root: Path, n: int = 3, max_steps: int = 3, batch_size: int = 1,
+                       max_seconds: float = 60) -> Path:
     """``root/targets/transcripts-tiny`` (first ``n`` targets) and ``root/tasks/tiny.yaml``."""
     target_dir = root / "targets" / "transcripts-tiny"
     (target_dir / "audio").mkdir(parents=True)
@@ -34,7 +35,7 @@ forward_model: {{id: whisper, options: {{name: tiny.en}}}}
 targets: {{name: transcripts-tiny, version: 1, content_sha256: {manifest["content_sha256"]}}}
 metrics: [exact_match, wer, cer, dnsmos, pesq_wb, stoi, snr]
 main_scores: {{alignment: exact_match, quality: dnsmos_ovrl}}
-budget: {{max_steps: {max_steps}, max_seconds: 60}}
+budget: {{max_steps: {max_steps}, max_seconds: {max_seconds}}}
 default_batch_size: {batch_size}
 """
     (root / "tasks").mkdir()

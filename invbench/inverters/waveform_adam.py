@@ -13,7 +13,7 @@ import torch
 from invbench.contracts.inversion import Inversion, InversionProblem
 from invbench.contracts.inverter import BaseInverter, InverterConfig
 from invbench.contracts.media import Waveform
-from invbench.inverters.waveform_loop import full_window_success, optimise, planned_samples
+from invbench.inverters.waveform_loop import VerifiedSuccess, optimise, planned_samples
 
 
 class WaveformAdamConfig(InverterConfig):
@@ -27,7 +27,8 @@ class WaveformAdamConfig(InverterConfig):
     # scoring always uses the standard 30-second window, so this is recorded, never hidden.
     encoder_frames: Literal["fit", "full"] = "fit"
     # Stop an item once its loss is below stop_loss and the model produces the target on the
-    # full 30-s window too (checked with a no-grad pass every verify_every candidate steps).
+    # full 30-s window too (checked with a no-grad pass every verify_every candidate steps; an
+    # item that fails the check continues on the full-window objective).
     stop_loss: float = 0.25
     stack_items: bool = False  # one objective call per group of equal-length items (GPU speed)
     verify_every: int = 5
@@ -51,26 +52,17 @@ class WaveformAdam(BaseInverter):
             params.append(noise.clamp(-1.0, 1.0))
 
         options = {"encoder_frames": cfg.encoder_frames} if cfg.encoder_frames != "full" else {}
-        candidates = [0] * len(params)  # steps that succeeded on the optimised objective
-
-        def stop(i: int, x: torch.Tensor, loss: float, success: bool) -> bool:
-            if not (success and loss < cfg.stop_loss):
-                return False
-            candidates[i] += 1
-            # confirm on the full window on the first candidate, then every verify_every
-            if (candidates[i] - 1) % cfg.verify_every:
-                return False
-            return full_window_success(problem, i, x, cfg.stop_loss, options)
+        reached = VerifiedSuccess(problem, options, cfg.stop_loss, cfg.verify_every)
 
         traces = optimise(
             problem,
             params,
             to_input=lambda i, p: p,
             after_step=lambda i, p: p.clamp_(-1.0, 1.0),
-            on_loss=stop,
+            on_loss=reached,
             steps=cfg.steps,
             lr=cfg.lr,
-            objective_options=options,
+            options_for=reached.options_for,
             stack_items=cfg.stack_items,
         )
         return [
@@ -78,7 +70,7 @@ class WaveformAdam(BaseInverter):
                 x=Waveform(p.detach().clone(), rate),
                 steps=t.steps,
                 loss_trace=t.losses,
-                info={"stopped_early": t.done},
+                info={"stopped_early": t.done, "switched_to_full_window": i in reached.escalated},
             )
-            for p, t in zip(params, traces, strict=True)
+            for i, (p, t) in enumerate(zip(params, traces, strict=True))
         ]

@@ -34,18 +34,40 @@ class ItemTrace:
     successes: int = 0
 
 
-def full_window_success(problem: InversionProblem, i: int, x: torch.Tensor, stop_loss: float,
-                        options: dict) -> bool:
-    """Whether item ``i``'s input ``x`` already works under the objective's *default* window.
+class VerifiedSuccess:
+    """Decides when an item has *really* reached its target, for inverters that optimise a
+    cheaper objective (``encoder_frames="fit"``) than the one scoring uses.
 
-    Inverters that optimise a cheaper objective (e.g. ``encoder_frames="fit"``) confirm success
-    on the full window before stopping; a no-grad forward pass, counted like any other.
+    A success on the cheap objective is confirmed by a no-grad pass on the default (full-window)
+    objective, at most every ``verify_every`` candidate steps. An item whose confirmation fails
+    is switched to the default objective for the rest of its steps: cheap optima that do not
+    transfer are then polished where it matters. Every pass is counted against the budget.
     """
-    if not options:
-        return True  # already optimising the default objective
-    with torch.no_grad():
-        result = problem.forward.objective(x[None], [problem.targets[i].payload])
-    return bool(result.success[0]) and float(result.loss[0]) < stop_loss
+
+    def __init__(self, problem: InversionProblem, options: dict, stop_loss: float,
+                 verify_every: int) -> None:
+        self.problem, self.options = problem, options
+        self.stop_loss, self.verify_every = stop_loss, verify_every
+        self.candidates = [0] * len(problem.targets)
+        self.escalated: set[int] = set()
+
+    def options_for(self, i: int) -> dict:
+        return {} if i in self.escalated else self.options
+
+    def __call__(self, i: int, x: torch.Tensor, loss: float, success: bool) -> bool:
+        if not (success and loss < self.stop_loss):
+            return False
+        if not self.options_for(i):
+            return True  # measured on the default objective already
+        self.candidates[i] += 1
+        if (self.candidates[i] - 1) % self.verify_every:
+            return False
+        with torch.no_grad():
+            full = self.problem.forward.objective(x[None], [self.problem.targets[i].payload])
+        if bool(full.success[0]) and float(full.loss[0]) < self.stop_loss:
+            return True
+        self.escalated.add(i)
+        return False
 
 
 # (item index, current model input, per-item loss, teacher-forced success) -> stop this item?
@@ -61,7 +83,7 @@ def optimise(
     *,
     steps: int,
     lr: float,
-    objective_options: dict,
+    options_for: Callable[[int], dict],
     stack_items: bool = False,
 ) -> list[ItemTrace]:
     """Adam on ``params`` (one leaf tensor per item) against the model's objective.
@@ -83,13 +105,15 @@ def optimise(
         if not active or problem.out_of_budget():
             break
         optimizer.zero_grad(set_to_none=True)
-        groups: dict[int, list[int]] = defaultdict(list)
+        groups: dict[object, list[int]] = defaultdict(list)
         for i in active:
-            groups[params[i].shape[-1] if stack_items else i].append(i)
+            options = options_for(i)
+            key = (params[i].shape[-1], tuple(sorted(options.items()))) if stack_items else i
+            groups[key].append(i)
         for members in groups.values():
             inputs = torch.stack([to_input(i, params[i]) for i in members])
             targets = [problem.targets[i].payload for i in members]
-            result = problem.forward.objective(inputs, targets, **objective_options)
+            result = problem.forward.objective(inputs, targets, **options_for(members[0]))
             result.loss.sum().backward()
             for j, i in enumerate(members):
                 loss = float(result.loss[j].detach())

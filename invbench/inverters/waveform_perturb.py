@@ -17,7 +17,7 @@ from invbench.contracts.errors import InvbenchError
 from invbench.contracts.inversion import Inversion, InversionProblem
 from invbench.contracts.inverter import BaseInverter, InverterConfig
 from invbench.contracts.media import Waveform
-from invbench.inverters.waveform_loop import full_window_success, optimise, planned_samples
+from invbench.inverters.waveform_loop import VerifiedSuccess, optimise, planned_samples
 
 
 class WaveformPerturbConfig(InverterConfig):
@@ -62,15 +62,10 @@ class WaveformPerturb(BaseInverter):
             return (carriers[i] + delta).clamp(-1.0, 1.0)
 
         options = {"encoder_frames": cfg.encoder_frames} if cfg.encoder_frames != "full" else {}
-        candidates = [0] * len(carriers)
+        reached = VerifiedSuccess(problem, options, cfg.stop_loss, cfg.verify_every)
 
         def on_loss(i: int, x: torch.Tensor, loss: float, success: bool) -> bool:
-            if not (success and loss < cfg.stop_loss):
-                return False
-            candidates[i] += 1
-            if (candidates[i] - 1) % cfg.verify_every == 0 and full_window_success(
-                problem, i, x, cfg.stop_loss, options
-            ):
+            if reached(i, x, loss, success):  # keep the smallest success, then tighten the bound
                 best[i] = x.clone()
                 bounds[i] = cfg.shrink * float((x - carriers[i]).norm())
             return False
@@ -88,7 +83,7 @@ class WaveformPerturb(BaseInverter):
             on_loss=on_loss,
             steps=cfg.steps,
             lr=cfg.lr,
-            objective_options=options,
+            options_for=reached.options_for,
             stack_items=cfg.stack_items,
         )
         inversions = []

@@ -60,3 +60,16 @@ class SecondItemNaN(_Bad):
         if i == 1:
             x[0] = float("inf")
         return Inversion(x=Waveform(x, 16000))
+
+
+@register_inverter("bad-sleep")
+class IgnoresItsBudget(_Bad):
+    """Never checks out_of_budget: the harness must stop it."""
+
+    name = "bad-sleep"
+
+    def invert(self, problem):
+        import time
+
+        time.sleep(120)
+        return []

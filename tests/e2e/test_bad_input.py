@@ -1,5 +1,6 @@
 """Bad input: one-line errors before compute, per-item statuses during it, nothing lost."""
 
+import time
 from pathlib import Path
 
 from helpers import invbench, records
@@ -31,6 +32,22 @@ def test_misbehaving_inverters_are_recorded_per_item(include_path, tmp_path):
     assert mixed["t002"]["status"] == "ok"
     table = (run / "leaderboard.csv").read_text()
     assert "bad-raise" in table and "reference" in table
+
+
+def test_an_inverter_that_ignores_its_time_budget_is_stopped(tmp_path):
+    from target_fixtures import build_include_path
+
+    include = build_include_path(tmp_path / "include", n=1, max_seconds=1)
+    run = tmp_path / "run"
+    start = time.monotonic()
+    invbench("evaluate", "--include-path", str(include), "--tasks", "asr/tiny",
+             "--inverter-path", BAD, "--inverters", "bad-sleep,noise", "--out", str(run),
+             "--no-progress")
+    assert time.monotonic() - start < 90
+    got = {r["inverter"]: r for r in records(run).values()}
+    assert got["bad-sleep"]["status"] == "timeout"
+    assert "hard time limit" in got["bad-sleep"]["message"]
+    assert got["noise"]["status"] == "ok"
 
 
 def _one_line_error(proc, *fragments):

@@ -1,0 +1,57 @@
+"""`invbench leaderboard` and `invbench compare` on run folders, through the real CLI entry."""
+
+import pytest
+from conftest import make_run_fn
+
+from invbench.cli.main import main
+from invbench.store import RunStore
+
+
+def _write_run(path, records):
+    store = RunStore(path)
+    store.create()
+    for record in records:
+        store.append(record)
+    return path
+
+
+def _exit_code(argv):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    return info.value.code
+
+
+def _scores(exact, n=30, dnsmos=2.5):
+    return [{"exact_match": float(i < exact), "dnsmos_ovrl": dnsmos + 0.01 * i} for i in range(n)]
+
+
+def test_compare_exit_codes(tmp_path, capsys):
+    base = _write_run(tmp_path / "base", make_run_fn(_scores(27)))
+    same = _write_run(tmp_path / "same", make_run_fn(_scores(27)))
+    worse = _write_run(tmp_path / "worse", make_run_fn(_scores(5), config_hash="ffffffffffff"))
+    changed = _write_run(tmp_path / "changed", make_run_fn(_scores(27), target_set_sha256="b" * 64))
+    assert _exit_code(["compare", str(base), str(same)]) == 0
+    assert _exit_code(["compare", str(base), str(worse)]) == 1
+    assert "regression" in capsys.readouterr().out
+    assert _exit_code(["compare", str(base), str(changed)]) == 2
+    assert _exit_code(["compare", str(base), str(changed), "--allow-incomparable"]) == 0
+    # the quality score did not change, so comparing only it passes
+    assert _exit_code(["compare", str(base), str(worse), "--metrics", "dnsmos_ovrl"]) == 0
+
+
+def test_leaderboard_merges_shards(tmp_path):
+    records = make_run_fn(_scores(20))
+    one = _write_run(tmp_path / "s1", records[:15])
+    two = _write_run(tmp_path / "s2", records[15:])
+    whole = _write_run(tmp_path / "whole", records)
+    assert _exit_code(["leaderboard", str(one), str(two), "--csv", str(tmp_path / "m.csv")]) == 0
+    assert _exit_code(["leaderboard", str(whole), "--csv", str(tmp_path / "w.csv")]) == 0
+    assert (tmp_path / "m.csv").read_bytes() == (tmp_path / "w.csv").read_bytes()
+    assert (tmp_path / "m.md").exists() and (tmp_path / "m.html").exists()
+
+
+def test_leaderboard_of_a_non_run_folder_is_one_line(tmp_path, capsys):
+    assert _exit_code(["leaderboard", str(tmp_path), "--csv", str(tmp_path / "x.csv")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("invbench: error:") and "not a run folder" in err
+    assert "\n" not in err
