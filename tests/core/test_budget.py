@@ -49,7 +49,7 @@ def _problem(model, budget):
 
 
 @pytest.mark.parametrize(("max_steps", "max_calls", "expected_steps"),
-                         [(5, None, 5), (50, 7, 6), (3, 7, 3)])
+                         [(5, None, 5), (50, 7, 7), (3, 7, 3)])
 def test_steps_and_forward_calls_cap_the_inverter(max_steps, max_calls, expected_steps):
     model = Quadratic()
     budget = Budget(max_steps=max_steps, max_forward_calls=max_calls)
