@@ -39,15 +39,17 @@ class VerifiedSuccess:
     cheaper objective (``encoder_frames="fit"``) than the one scoring uses.
 
     A success on the cheap objective is confirmed by a no-grad pass on the default (full-window)
-    objective, at most every ``verify_every`` candidate steps. An item whose confirmation fails
-    is switched to the default objective for the rest of its steps: cheap optima that do not
-    transfer are then polished where it matters. Every pass is counted against the budget.
+    objective, at most every ``verify_every`` candidate steps. With ``escalate``, an item whose
+    confirmation fails is switched to the default objective for the rest of its steps: cheap
+    optima that do not transfer are then polished where it matters. That suits inverters that
+    stop at success; one that keeps optimising after success would pay the expensive objective
+    for all its remaining steps. Every pass is counted against the budget.
     """
 
     def __init__(self, problem: InversionProblem, options: dict, stop_loss: float,
-                 verify_every: int) -> None:
+                 verify_every: int, escalate: bool = True) -> None:
         self.problem, self.options = problem, options
-        self.stop_loss, self.verify_every = stop_loss, verify_every
+        self.stop_loss, self.verify_every, self.escalate = stop_loss, verify_every, escalate
         self.candidates = [0] * len(problem.targets)
         self.escalated: set[int] = set()
 
@@ -66,7 +68,8 @@ class VerifiedSuccess:
             full = self.problem.forward.objective(x[None], [self.problem.targets[i].payload])
         if bool(full.success[0]) and float(full.loss[0]) < self.stop_loss:
             return True
-        self.escalated.add(i)
+        if self.escalate:
+            self.escalated.add(i)
         return False
 
 

@@ -62,7 +62,10 @@ class WaveformPerturb(BaseInverter):
             return (carriers[i] + delta).clamp(-1.0, 1.0)
 
         options = {"encoder_frames": cfg.encoder_frames} if cfg.encoder_frames != "full" else {}
-        reached = VerifiedSuccess(problem, options, cfg.stop_loss, cfg.verify_every)
+        # No escalation: this inverter keeps shrinking its bound after each success, so it
+        # stays on the cheap objective and keeps only full-window-confirmed successes.
+        reached = VerifiedSuccess(problem, options, cfg.stop_loss, cfg.verify_every,
+                                  escalate=False)
 
         def on_loss(i: int, x: torch.Tensor, loss: float, success: bool) -> bool:
             if reached(i, x, loss, success):  # keep the smallest success, then tighten the bound

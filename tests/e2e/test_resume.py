@@ -45,3 +45,16 @@ def test_sigkill_then_rerun_matches_an_uninterrupted_run(tmp_path):
                                   leaderboard_without_timing(killed))
     manifest = (killed / "manifest.json").read_text()
     assert manifest.count('"command_line"') == 2  # both sessions are on record
+
+
+def test_overwrite_recomputes_and_appends(include_path, tmp_path):
+    run = tmp_path / "run"
+    args = ["evaluate", "--include-path", str(include_path), "--tasks", "asr/tiny",
+            "--inverters", "noise", "--limit", "1", "--out", str(run), "--no-progress"]
+    invbench(*args)
+    second = invbench(*args)
+    assert "already complete" in second.stderr
+    assert (run / "records.jsonl").read_text().count("\n") == 1
+    invbench(*args, "--overwrite")
+    assert (run / "records.jsonl").read_text().count("\n") == 2
+    assert len(records(run)) == 1
