@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from invbench.contracts.errors import InvbenchError
+from invbench.files import atomic_write_bytes
 
 RECORD_SCHEMA = 1
 RECORDS_FILE = "records.jsonl"
@@ -25,21 +25,6 @@ MANIFEST_FILE = "manifest.json"
 def record_key(task_key: str, inverter: str, config_hash: str, target_id: str, seed: int) -> str:
     """The identity of one result: task@version, inverter, its config hash, target and seed."""
     return f"{task_key}|{inverter}|{config_hash}|{target_id}|{seed}"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write via a temporary file and rename, so a reader never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_jsonl_tolerant(path: Path) -> list[dict[str, Any]]:

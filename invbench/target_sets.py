@@ -22,14 +22,7 @@ import torch
 from invbench.contracts.errors import TargetSetError
 from invbench.contracts.media import Waveform
 from invbench.contracts.task_spec import TargetSetRef
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from invbench.files import sha256_file
 
 
 def content_sha256(files: dict[str, str]) -> str:

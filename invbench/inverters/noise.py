@@ -5,16 +5,14 @@ from __future__ import annotations
 import torch
 
 from invbench.contracts.inversion import Inversion, InversionProblem
-from invbench.contracts.inverter import BaseInverter, InverterConfig
+from invbench.contracts.inverter import BaseInverter
 from invbench.contracts.media import Waveform
-from invbench.inverters.waveform_loop import planned_samples
+from invbench.inverters.waveform_loop import ClipLengthConfig
 
 
-class NoiseConfig(InverterConfig):
+class NoiseConfig(ClipLengthConfig):
     std: float = 0.1
-    seconds_per_word: float = 0.35
     min_seconds: float = 1.5
-    max_seconds: float = 8.0
 
 
 class Noise(BaseInverter):
@@ -29,8 +27,7 @@ class Noise(BaseInverter):
         rate = problem.forward.input_spec.sample_rate
         out = []
         for i, target in enumerate(problem.targets):
-            n = planned_samples(target.payload["text"], rate, cfg.seconds_per_word,
-                                cfg.min_seconds, cfg.max_seconds)
+            n = cfg.clip_samples(target.payload["text"], rate)
             samples = (torch.randn(n, generator=problem.generator(i)) * cfg.std).clamp(-1, 1)
             out.append(Inversion(x=Waveform(samples, rate)))
         return out

@@ -6,32 +6,21 @@ the sample range, so the optimum it finds is whatever the model responds to.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 
 from invbench.contracts.inversion import Inversion, InversionProblem
-from invbench.contracts.inverter import BaseInverter, InverterConfig
+from invbench.contracts.inverter import BaseInverter
 from invbench.contracts.media import Waveform
-from invbench.inverters.waveform_loop import VerifiedSuccess, optimise, planned_samples
+from invbench.inverters.waveform_loop import (
+    VerifiedSuccess,
+    WaveformOptimisationConfig,
+    optimise,
+)
 
 
-class WaveformAdamConfig(InverterConfig):
-    steps: int = 150
-    lr: float = 2e-3
-    init_std: float = 1e-3
-    seconds_per_word: float = 0.35
-    min_seconds: float = 4.0  # shorter clips optimised on the fitted encoder do not transfer
-    max_seconds: float = 8.0
-    # "fit" runs the encoder only over the frames the audio occupies (a cheaper objective);
-    # scoring always uses the standard 30-second window, so this is recorded, never hidden.
-    encoder_frames: Literal["fit", "full"] = "fit"
-    # Stop an item once its loss is below stop_loss and the model produces the target on the
-    # full 30-s window too (checked with a no-grad pass every verify_every candidate steps; an
-    # item that fails the check continues on the full-window objective).
-    stop_loss: float = 0.25
-    stack_items: bool = False  # one objective call per group of equal-length items (GPU speed)
-    verify_every: int = 5
+class WaveformAdamConfig(WaveformOptimisationConfig):
+    init_std: float = 1e-3  # the starting noise; an item that fails the full-window check
+    # continues on the full-window objective until it succeeds or runs out of steps
 
 
 class WaveformAdam(BaseInverter):
@@ -46,13 +35,12 @@ class WaveformAdam(BaseInverter):
         rate = problem.forward.input_spec.sample_rate
         params = []
         for i, target in enumerate(problem.targets):
-            n = planned_samples(target.payload["text"], rate, cfg.seconds_per_word,
-                                cfg.min_seconds, cfg.max_seconds)
+            n = cfg.clip_samples(target.payload["text"], rate)
             noise = torch.randn(n, generator=problem.generator(i)) * cfg.init_std
             params.append(noise.clamp(-1.0, 1.0))
 
-        options = {"encoder_frames": cfg.encoder_frames} if cfg.encoder_frames != "full" else {}
-        reached = VerifiedSuccess(problem, options, cfg.stop_loss, cfg.verify_every)
+        reached = VerifiedSuccess(problem, cfg.objective_options(), cfg.stop_loss,
+                                  cfg.verify_every)
 
         traces = optimise(
             problem,

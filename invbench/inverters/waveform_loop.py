@@ -12,18 +12,44 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import torch
 
 from invbench.contracts.inversion import InversionProblem
+from invbench.contracts.inverter import InverterConfig
 
 
-def planned_samples(text: str, sample_rate: int, seconds_per_word: float, min_s: float,
-                    max_s: float) -> int:
-    """A waveform length from the target's word count, rounded up to 0.5 s so that items of
-    similar length share objective calls."""
-    seconds = min(max(min_s, 0.5 + seconds_per_word * len(text.split())), max_s)
-    return int(math.ceil(seconds * 2) / 2 * sample_rate)
+class ClipLengthConfig(InverterConfig):
+    """How long a waveform an inverter makes for a target sentence."""
+
+    seconds_per_word: float = 0.35
+    min_seconds: float = 4.0  # shorter clips optimised on the fitted encoder do not transfer
+    max_seconds: float = 8.0
+
+    def clip_samples(self, text: str, sample_rate: int) -> int:
+        """From the target's word count, rounded up to 0.5 s so lengths repeat across items."""
+        seconds = 0.5 + self.seconds_per_word * len(text.split())
+        seconds = min(max(self.min_seconds, seconds), self.max_seconds)
+        return int(math.ceil(seconds * 2) / 2 * sample_rate)
+
+
+class WaveformOptimisationConfig(ClipLengthConfig):
+    """Settings shared by the inverters that optimise a waveform against the ASR objective."""
+
+    steps: int = 150
+    lr: float = 2e-3
+    # "fit" runs the encoder only over the frames the audio occupies (a cheaper objective);
+    # scoring always uses the standard 30-second window, so this is recorded, never hidden.
+    encoder_frames: Literal["fit", "full"] = "fit"
+    # A success counts once the loss is below stop_loss and the model produces the target on
+    # the full 30-s window too (a no-grad check every verify_every candidate steps).
+    stop_loss: float = 0.25
+    verify_every: int = 5
+    stack_items: bool = False  # one objective call per group of equal-length items (GPU speed)
+
+    def objective_options(self) -> dict:
+        return {"encoder_frames": self.encoder_frames} if self.encoder_frames != "full" else {}
 
 
 @dataclass

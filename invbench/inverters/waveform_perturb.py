@@ -8,30 +8,24 @@ emits the target, shrink the bound and keep the smallest successful perturbation
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 import torch.nn.functional as F
 
 from invbench.contracts.errors import InvbenchError
 from invbench.contracts.inversion import Inversion, InversionProblem
-from invbench.contracts.inverter import BaseInverter, InverterConfig
+from invbench.contracts.inverter import BaseInverter
 from invbench.contracts.media import Waveform
-from invbench.inverters.waveform_loop import VerifiedSuccess, optimise, planned_samples
+from invbench.inverters.waveform_loop import (
+    VerifiedSuccess,
+    WaveformOptimisationConfig,
+    optimise,
+)
 
 
-class WaveformPerturbConfig(InverterConfig):
+class WaveformPerturbConfig(WaveformOptimisationConfig):
     steps: int = 120
-    lr: float = 2e-3
     start_snr_db: float = 5.0  # the initial bound: perturbation 5 dB below the carrier
     shrink: float = 0.8  # bound multiplier after each success
-    seconds_per_word: float = 0.35
-    min_seconds: float = 4.0  # shorter clips optimised on the fitted encoder do not transfer
-    max_seconds: float = 8.0
-    encoder_frames: Literal["fit", "full"] = "fit"
-    stop_loss: float = 0.25
-    stack_items: bool = False  # one objective call per group of equal-length items (GPU speed)
-    verify_every: int = 5  # full-window confirmation of a success, as in waveform-adam
 
 
 class WaveformPerturb(BaseInverter):
@@ -49,8 +43,7 @@ class WaveformPerturb(BaseInverter):
         carriers, bounds, deltas = [], [], []
         for i, target in enumerate(problem.targets):
             carrier = problem.carriers[i].samples.float()
-            needed = planned_samples(target.payload["text"], rate, cfg.seconds_per_word,
-                                     cfg.min_seconds, cfg.max_seconds)
+            needed = cfg.clip_samples(target.payload["text"], rate)
             # Pad with silence when the carrier is shorter than the target sentence needs.
             carrier = F.pad(carrier, (0, max(0, needed - carrier.shape[-1])))
             carriers.append(carrier)
@@ -61,11 +54,10 @@ class WaveformPerturb(BaseInverter):
         def to_input(i: int, delta: torch.Tensor) -> torch.Tensor:
             return (carriers[i] + delta).clamp(-1.0, 1.0)
 
-        options = {"encoder_frames": cfg.encoder_frames} if cfg.encoder_frames != "full" else {}
         # No escalation: this inverter keeps shrinking its bound after each success, so it
         # stays on the cheap objective and keeps only full-window-confirmed successes.
-        reached = VerifiedSuccess(problem, options, cfg.stop_loss, cfg.verify_every,
-                                  escalate=False)
+        reached = VerifiedSuccess(problem, cfg.objective_options(), cfg.stop_loss,
+                                  cfg.verify_every, escalate=False)
 
         def on_loss(i: int, x: torch.Tensor, loss: float, success: bool) -> bool:
             if reached(i, x, loss, success):  # keep the smallest success, then tighten the bound

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -28,6 +26,7 @@ import numpy as np
 import torch
 
 from invbench.contracts.errors import InvbenchError
+from invbench.files import atomic_write, sha256_file
 from invbench.models.cache import cache_dir
 from invbench.models.ctranslate2_reader import CT2Model, read_ctranslate2_model
 
@@ -251,31 +250,6 @@ def conversion_record(name: str = "tiny.en") -> dict[str, Any] | None:
         return None
 
 
-def _atomic_write(path: Path, write: Callable[[Any], None]) -> None:
-    """Write through a temp file in the same folder and rename it into place, so concurrent
-    processes (parallel test workers) only ever see no file or a complete one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a cache may be shared between users
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def ensure_whisper_checkpoint(name: str = "tiny.en") -> Path:
     """Path to an openai-whisper checkpoint for ``name``, converting the shipped weights once.
 
@@ -301,13 +275,13 @@ def ensure_whisper_checkpoint(name: str = "tiny.en") -> Path:
         "name": name,
         "converter_version": CONVERTER_VERSION,
         "source": f"{SOURCE_PACKAGE} {metadata.version(SOURCE_PACKAGE)}: {source.name}",
-        "source_sha256": _file_sha256(source),
+        "source_sha256": sha256_file(source),
         "ct2_spec": f"{ct2.spec_name} revision {ct2.revision}",
         "dims": dims,
         "state_sha256": state_sha256(state),
     }
     checkpoint = {"dims": dict(dims), "model_state_dict": state}
     # The record first: whoever sees the checkpoint can also read its provenance.
-    _atomic_write(record_path(name), lambda f: f.write(json.dumps(record, indent=2).encode()))
-    _atomic_write(target, lambda f: torch.save(checkpoint, f))
+    atomic_write(record_path(name), lambda f: f.write(json.dumps(record, indent=2).encode()))
+    atomic_write(target, lambda f: torch.save(checkpoint, f))
     return target

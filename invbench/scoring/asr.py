@@ -13,8 +13,8 @@ from invbench.contracts.errors import InvalidInversion
 from invbench.contracts.forward_model import ForwardModel
 from invbench.contracts.inversion import Inversion
 from invbench.contracts.media import Waveform
+from invbench.files import atomic_write_bytes
 from invbench.scoring.family import FamilyAdapter
-from invbench.store import atomic_write_bytes
 from invbench.target_sets import TargetItem, TargetSet
 
 

@@ -24,7 +24,8 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly
 
-from invbench.target_sets import content_sha256, sha256_file
+from invbench.files import sha256_file
+from invbench.target_sets import content_sha256
 
 NAME = "transcripts-mini"
 VERSION = 1

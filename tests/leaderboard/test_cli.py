@@ -1,7 +1,6 @@
 """`invbench leaderboard` and `invbench compare` on run folders, through the real CLI entry."""
 
 import pytest
-from conftest import make_run_fn
 
 from invbench.cli.main import main
 from invbench.store import RunStore
@@ -25,11 +24,11 @@ def _scores(exact, n=30, dnsmos=2.5):
     return [{"exact_match": float(i < exact), "dnsmos_ovrl": dnsmos + 0.01 * i} for i in range(n)]
 
 
-def test_compare_exit_codes(tmp_path, capsys):
-    base = _write_run(tmp_path / "base", make_run_fn(_scores(27)))
-    same = _write_run(tmp_path / "same", make_run_fn(_scores(27)))
-    worse = _write_run(tmp_path / "worse", make_run_fn(_scores(5), config_hash="ffffffffffff"))
-    changed = _write_run(tmp_path / "changed", make_run_fn(_scores(27), target_set_sha256="b" * 64))
+def test_compare_exit_codes(tmp_path, capsys, make_run):
+    base = _write_run(tmp_path / "base", make_run(_scores(27)))
+    same = _write_run(tmp_path / "same", make_run(_scores(27)))
+    worse = _write_run(tmp_path / "worse", make_run(_scores(5), config_hash="ffffffffffff"))
+    changed = _write_run(tmp_path / "changed", make_run(_scores(27), target_set_sha256="b" * 64))
     assert _exit_code(["compare", str(base), str(same)]) == 0
     assert _exit_code(["compare", str(base), str(worse)]) == 1
     assert "regression" in capsys.readouterr().out
@@ -39,8 +38,8 @@ def test_compare_exit_codes(tmp_path, capsys):
     assert _exit_code(["compare", str(base), str(worse), "--metrics", "dnsmos_ovrl"]) == 0
 
 
-def test_leaderboard_merges_shards(tmp_path):
-    records = make_run_fn(_scores(20))
+def test_leaderboard_merges_shards(tmp_path, make_run):
+    records = make_run(_scores(20))
     one = _write_run(tmp_path / "s1", records[:15])
     two = _write_run(tmp_path / "s2", records[15:])
     whole = _write_run(tmp_path / "whole", records)
