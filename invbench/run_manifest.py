@@ -59,15 +59,17 @@ def device_info(device: str) -> dict[str, Any]:
     return info
 
 
-def merge_manifest(existing: dict[str, Any] | None, session: dict[str, Any],
+def merge_manifest(existing: dict[str, Any] | None, session: dict[str, Any] | None,
                    sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Add this session to a run's manifest; resumed runs keep every earlier session."""
+    """Update a run's manifest: add this session (resumed runs keep every earlier one) and merge
+    ``sections`` (tasks, inverters, models, ...) by key."""
     manifest = existing or {
-        "created": session["started"],
+        "created": now_iso(),
         "invbench_version": library_versions()["invbench"],
         "sessions": [],
     }
-    manifest["sessions"].append(session)
+    if session is not None:
+        manifest["sessions"].append(session)
     for name, entries in sections.items():
         manifest.setdefault(name, {}).update(entries)
     return manifest

@@ -108,8 +108,8 @@ def evaluate(plan: EvaluationPlan, out: str | Path, command_line: Sequence[str],
     for spec in plan.tasks:
         model = models.get(spec.forward_model)
         sections["models"][spec.key] = model.describe()
-        store.write_manifest(merge_manifest(store.read_manifest(), {"note": "models loaded",
-                                            "started": now_iso()}, {"models": sections["models"]}))
+        models_section = {"models": sections["models"]}
+        store.write_manifest(merge_manifest(store.read_manifest(), None, models_section))
         _run_task(plan, spec, target_sets[spec.key], model, metrics[spec.key], pairs[spec.key],
                   done, store, device, progress, log)
     return store
