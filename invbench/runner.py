@@ -21,6 +21,7 @@ from invbench.catalog import FORWARD_MODELS, METRICS
 from invbench.contracts.errors import InvbenchError
 from invbench.contracts.forward_model import ForwardModel
 from invbench.contracts.inverter import Inverter, config_hash
+from invbench.contracts.metric import Metric
 from invbench.contracts.task_spec import ModelRef, TaskSpec
 from invbench.run_manifest import device_info, git_commit, library_versions, merge_manifest, now_iso
 from invbench.scoring.apply import output_info
@@ -115,8 +116,10 @@ def evaluate(plan: EvaluationPlan, out: str | Path, command_line: Sequence[str],
     return store
 
 
-def _run_task(plan, spec, target_set, model, metrics, inverters, done, store, device, progress,
-              log) -> None:
+def _run_task(plan: EvaluationPlan, spec: TaskSpec, target_set: TargetSet, model: ForwardModel,
+              metrics: list[Metric], inverters: list[Inverter], done: set[str], store: RunStore,
+              device: torch.device, progress: bool, log: Callable[[str], None]) -> None:
+    """Every pending (inverter, seed, target) item of one task, batch by batch."""
     items = select_items(target_set, plan.limit or spec.default_limit, plan.shard)
     seeds = plan.seeds or spec.default_seeds
     batch_size = plan.batch_size or spec.default_batch_size
