@@ -126,5 +126,5 @@ class DNSMOS(Metric):
         }
 
     def score_item(self, audio: Waveform, **_: Any) -> dict[str, float]:
-        samples = checked_samples(audio, "audio", SAMPLE_RATE, np.float32, NO_RESAMPLING)
+        samples = checked_samples(audio, "audio", SAMPLE_RATE, dtype=np.float32, note=NO_RESAMPLING)
         return dnsmos(samples)

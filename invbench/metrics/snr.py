@@ -76,10 +76,6 @@ class PerturbationSNR(Metric):
     ) -> dict[str, float]:
         if carrier_audio is None:
             return {}
-        if not isinstance(carrier_audio, Waveform):
-            raise MetricInputError(
-                f"carrier_audio must be a Waveform, got {type(carrier_audio).__name__}"
-            )
-        rate = carrier_audio.sample_rate
-        carrier = checked_samples(carrier_audio, "carrier_audio", rate)
-        return {"snr_db": perturbation_snr(checked_samples(audio, "audio", rate), carrier)}
+        carrier = checked_samples(carrier_audio, "carrier_audio")
+        samples = checked_samples(audio, "audio", carrier_audio.sample_rate)
+        return {"snr_db": perturbation_snr(samples, carrier)}

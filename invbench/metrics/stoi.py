@@ -108,11 +108,7 @@ class STOI(Metric):
     ) -> dict[str, float]:
         if reference_audio is None:
             return {}
-        if not isinstance(reference_audio, Waveform):
-            raise MetricInputError(
-                f"reference_audio must be a Waveform, got {type(reference_audio).__name__}"
-            )
+        reference = checked_samples(reference_audio, "reference_audio")
         rate = reference_audio.sample_rate
-        reference = checked_samples(reference_audio, "reference_audio", rate)
         degraded = checked_samples(audio, "audio", rate)
         return {"stoi": stoi(reference, degraded, rate)}
