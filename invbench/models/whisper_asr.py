@@ -101,7 +101,7 @@ class WhisperASR(ForwardModel):
             where = (
                 f"the checkpoint {source} is unreadable; delete it to rebuild it"
                 if self.checkpoint
-                else f"needs ~/.cache/whisper/{name}.pt or network access (`invbench prefetch`)"
+                else f"needs ~/.cache/whisper/{name}.pt or network access to download it once"
             )
             raise InvbenchError(f"cannot load Whisper {name!r}: {where} ({exc})") from None
         self.model.eval()
