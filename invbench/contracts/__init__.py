@@ -10,7 +10,7 @@ from invbench.contracts.errors import (
 from invbench.contracts.forward_model import CallCounter, ForwardModel, ObjectiveResult
 from invbench.contracts.inversion import Budget, Inversion, InversionProblem, Target, item_seed
 from invbench.contracts.inverter import BaseInverter, Inverter, InverterConfig, config_hash
-from invbench.contracts.media import AudioSpec, Waveform
+from invbench.contracts.media import AudioSpec, Image, ImageSpec, Waveform
 from invbench.contracts.metric import ItemScores, Metric, MetricInputError, MetricOutput
 from invbench.contracts.task_spec import ModelRef, TargetSetRef, TaskSpec
 
@@ -21,6 +21,8 @@ __all__ = [
     "BudgetExhausted",
     "CallCounter",
     "ForwardModel",
+    "Image",
+    "ImageSpec",
     "InvalidInversion",
     "Inversion",
     "InversionProblem",

@@ -58,3 +58,42 @@ class Waveform:
             raise InvalidInversion(
                 f"waveform lasts {self.seconds:.2f} s, longer than the model's {spec.max_seconds} s"
             )
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """What an image-input model accepts: ``(channels, height, width)`` floats in ``value_range``."""
+
+    height: int
+    width: int
+    channels: int = 3
+    value_range: tuple[float, float] = (0.0, 1.0)
+
+
+@dataclass
+class Image:
+    """An RGB image: a ``(3, H, W)`` float tensor with values in [0, 1] (no normalisation).
+
+    Models that need another range or normalisation (e.g. BLIP's processor statistics) convert
+    inside their own code, so every inverter works in the same [0, 1] pixel space.
+    """
+
+    pixels: torch.Tensor
+
+    def validate(self, spec: ImageSpec) -> None:
+        """Raise :class:`InvalidInversion` naming the first thing that does not fit ``spec``."""
+        x = self.pixels
+        if not isinstance(x, torch.Tensor):
+            raise InvalidInversion(f"image pixels must be a tensor, got {type(x).__name__}")
+        expected = (spec.channels, spec.height, spec.width)
+        if tuple(x.shape) != expected:
+            raise InvalidInversion(f"image has shape {tuple(x.shape)}, expected {expected} (C, H, W)")
+        if not x.is_floating_point():
+            raise InvalidInversion(f"image pixels must be floating point, got {x.dtype}")
+        if not torch.isfinite(x).all():
+            raise InvalidInversion("image contains NaN or infinite pixels", status="nan")
+        low, high = spec.value_range
+        if x.min() < low or x.max() > high:
+            raise InvalidInversion(
+                f"image values span [{x.min():.3g}, {x.max():.3g}], expected within [{low}, {high}]"
+            )
