@@ -20,6 +20,7 @@ for _name, _spec in {
     INVERTERS.add(_name, _spec)
 
 FORWARD_MODELS.add("whisper", "invbench.models.whisper_asr:WhisperASR")
+FORWARD_MODELS.add("shapes-captioner", "invbench.models.shapes_captioner:ShapesCaptioner")
 
 for _name, _spec in {
     "wer": "invbench.metrics.text_error:WordErrorRate",

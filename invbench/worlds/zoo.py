@@ -30,7 +30,23 @@ class ZooRecipe:
     description: str = ""
 
 
-ZOO: dict[str, ZooRecipe] = {}
+ZOO: dict[str, ZooRecipe] = {
+    "captioner": ZooRecipe(
+        "invbench.worlds.train_captioner:train",
+        {"seed": 0, "name": "captioner"},
+        "Shapes-world captioner under inversion (image -> caption)",
+    ),
+    "captioner-judge": ZooRecipe(
+        "invbench.worlds.train_captioner:train",
+        {"seed": 1, "name": "captioner-judge"},
+        "Independent second captioner (other seed): the transfer judge",
+    ),
+    "mini-clip": ZooRecipe(
+        "invbench.worlds.train_mini_clip:train",
+        {"seed": 0, "name": "mini-clip"},
+        "Image encoder aligned to frozen MiniLM sentence embeddings (CLIP score, FID/KID features)",
+    ),
+}
 
 
 def save_zoo_model(
