@@ -23,6 +23,7 @@ from invbench.contracts.task_spec import TaskSpec
 from invbench.hard_timeout import hard_timeout
 from invbench.scoring.apply import apply_metrics
 from invbench.scoring.family import FamilyAdapter
+from invbench.store import encode_features
 from invbench.target_sets import TargetItem, TargetSet
 
 
@@ -88,7 +89,7 @@ def _score(ctx: BatchContext, items: list[TargetItem], inversions: list[Inversio
     try:
         fields, outputs = ctx.adapter.scoring_fields(ctx.model, items, inversions)
         results = apply_metrics(ctx.metrics, fields, len(items))
-        return [(r.scores, r.errors, o) for r, o in zip(results, outputs, strict=True)]
+        return [(r.scores, r.errors, o, r.features) for r, o in zip(results, outputs, strict=True)]
     except Exception as exc:
         if len(items) == 1:
             return [exc]
@@ -139,8 +140,10 @@ def run_batch(ctx: BatchContext, items: list[TargetItem], base: dict[str, Any],
         if isinstance(result, Exception):
             record.update(status="error", message=f"scoring failed: {one_line(result)}")
             continue
-        scores, errors, outputs = result
+        scores, errors, outputs, features = result
         record.update(scores=scores, metric_errors=errors, model_output=outputs)
+        if features:
+            record["set_features"] = {name: encode_features(f) for name, f in features.items()}
         trace = inversions[i].loss_trace
         if trace:
             record["cost"]["loss_first"] = _finite(trace[0])

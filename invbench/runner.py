@@ -13,20 +13,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from invbench.batch_execution import BatchContext, run_batch
-from invbench.catalog import FORWARD_MODELS, METRICS
+from invbench.catalog import FORWARD_MODELS
 from invbench.contracts.errors import InvbenchError
 from invbench.contracts.forward_model import ForwardModel
 from invbench.contracts.inverter import Inverter, config_hash
 from invbench.contracts.metric import Metric
+from invbench.contracts.set_metric import SetMetric
 from invbench.contracts.task_spec import ModelRef, TaskSpec
 from invbench.run_manifest import device_info, git_commit, library_versions, merge_manifest, now_iso
 from invbench.scoring.apply import output_info
-from invbench.scoring.family import family_adapter
-from invbench.store import RECORD_SCHEMA, RunStore, record_key
+from invbench.scoring.family import FamilyAdapter, family_adapter
+from invbench.scoring.metric_binding import bind_metrics, check_metric_names
+from invbench.store import (
+    RECORD_SCHEMA,
+    REFERENCE_KIND,
+    RunStore,
+    encode_features,
+    record_key,
+    reference_key,
+)
 from invbench.target_sets import TargetSet, load_target_set
 
 
@@ -85,9 +95,9 @@ def evaluate(plan: EvaluationPlan, out: str | Path, command_line: Sequence[str],
     """Run ``plan`` into the run folder ``out`` (resuming what it already holds)."""
     pairs = _check_pairs(plan)
     target_sets = {spec.key: load_target_set(spec.targets, plan.target_dirs) for spec in plan.tasks}
-    metrics = {spec.key: [METRICS.get(name)() for name in spec.metrics] for spec in plan.tasks}
-    for spec in plan.tasks:
-        family_adapter(spec.family)  # fails now, not after hours, if the family is unsupported
+    for spec in plan.tasks:  # fail now, not after hours, on an unknown metric or family
+        check_metric_names(spec)
+        family_adapter(spec.family)
     store = RunStore(out)
     store.create()
     done = set() if plan.overwrite else store.completed_keys()
@@ -108,23 +118,64 @@ def evaluate(plan: EvaluationPlan, out: str | Path, command_line: Sequence[str],
 
     for spec in plan.tasks:
         model = models.get(spec.forward_model)
-        sections["models"][spec.key] = model.describe()
+        judges = {name: models.get(ref) for name, ref in spec.judges.items()}
+        adapter = family_adapter(spec.family, judges)
+        metrics = bind_metrics(spec, adapter.field_sources())
+        sections["models"][spec.key] = {
+            **model.describe(), "judges": {name: j.describe() for name, j in judges.items()}}
         models_section = {"models": sections["models"]}
         store.write_manifest(merge_manifest(store.read_manifest(), None, models_section))
-        _run_task(plan, spec, target_sets[spec.key], model, metrics[spec.key], pairs[spec.key],
+        _store_set_references(spec, target_sets[spec.key], metrics, done, store, log)
+        _run_task(plan, spec, target_sets[spec.key], model, adapter, metrics, pairs[spec.key],
                   done, store, device, progress, log)
     return store
 
 
+def _store_set_references(spec: TaskSpec, target_set: TargetSet, metrics: list[Metric],
+                          done: set[str], store: RunStore, log: Callable[[str], None]) -> None:
+    """Features of the target set's reference pool for each set-level metric, stored once per
+    (task, metric signature) as a record, so the leaderboard computes FID/KID from the store."""
+    for metric in metrics:
+        if not isinstance(metric, SetMetric):
+            continue
+        signature = metric.signature()
+        key = reference_key(spec.key, metric.name, signature)
+        if key in done:
+            continue
+        record = {"schema": RECORD_SCHEMA, "kind": REFERENCE_KIND, "key": key, "task": spec.name,
+                  "task_version": spec.version, "metric": metric.name, "signature": signature,
+                  "target_set": target_set.key, "target_set_sha256": target_set.content_sha256,
+                  "status": "ok", "message": None, "time": now_iso()}
+        pool = target_set.pool
+        missing = [name for name in metric.requires if not pool or name not in pool[0]]
+        if missing:
+            record.update(status="error", message=f"target set {target_set.key} has no "
+                          f"reference pool with fields {missing}; {metric.name} cannot be computed")
+        else:
+            log(f"{spec.key}: {metric.name} features of {len(pool)} reference-pool items")
+            items = metric.features({name: [p[name] for p in pool] for name in metric.requires})
+            errors = [item.error for item in items if item.error]
+            if errors:
+                record.update(status="error", message=f"{len(errors)} pool item(s) failed: "
+                              f"{errors[0]}")
+            else:
+                stacked = np.stack([item.features for item in items])
+                record.update(count=len(items), dim=stacked.shape[1],
+                              features=encode_features(stacked))
+        store.append(record)
+        if record["status"] != "ok":
+            log(f"warning: {record['message']}")
+
+
 def _run_task(plan: EvaluationPlan, spec: TaskSpec, target_set: TargetSet, model: ForwardModel,
-              metrics: list[Metric], inverters: list[Inverter], done: set[str], store: RunStore,
-              device: torch.device, progress: bool, log: Callable[[str], None]) -> None:
+              adapter: FamilyAdapter, metrics: list[Metric], inverters: list[Inverter],
+              done: set[str], store: RunStore, device: torch.device, progress: bool,
+              log: Callable[[str], None]) -> None:
     """Every pending (inverter, seed, target) item of one task, batch by batch."""
     items = select_items(target_set, plan.limit or spec.default_limit, plan.shard)
     seeds = plan.seeds or spec.default_seeds
     batch_size = plan.batch_size or spec.default_batch_size
-    adapter = family_adapter(spec.family)
-    outputs = output_info(metrics)
+    outputs = output_info(metrics, spec.metric_refs)
     work = []
     for inverter in inverters:
         chash = config_hash(inverter)

@@ -8,11 +8,14 @@ last line is ignored on read. When a key appears more than once (a failed item r
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from invbench.contracts.errors import InvbenchError
 from invbench.files import atomic_write_bytes
@@ -20,6 +23,25 @@ from invbench.files import atomic_write_bytes
 RECORD_SCHEMA = 1
 RECORDS_FILE = "records.jsonl"
 MANIFEST_FILE = "manifest.json"
+
+
+REFERENCE_KIND = "set_reference"  # records holding a set metric's reference-pool features
+
+
+def encode_features(features: np.ndarray) -> str:
+    """A feature array as base64 of little-endian float32 (compact, exact for float32 data)."""
+    return base64.b64encode(np.asarray(features, dtype="<f4").tobytes()).decode("ascii")
+
+
+def decode_features(text: str, dim: int | None = None) -> np.ndarray:
+    """Inverse of :func:`encode_features`, as float64 (``(N, dim)`` when ``dim`` is given)."""
+    flat = np.frombuffer(base64.b64decode(text), dtype="<f4").astype(np.float64)
+    return flat.reshape(-1, dim) if dim else flat
+
+
+def reference_key(task_key: str, metric: str, signature: str) -> str:
+    """The key of a task's reference-pool features for one set metric and signature."""
+    return f"{task_key}|{REFERENCE_KIND}|{metric}|{signature}"
 
 
 def record_key(task_key: str, inverter: str, config_hash: str, target_id: str, seed: int) -> str:

@@ -2,8 +2,10 @@
 
 A set is ``manifest.json`` (name, version, the sha256 of every file, a content hash over them)
 plus ``targets.jsonl`` (``id``, the visible ``target`` payload, ``hidden`` reference fields,
-``metadata``). Hidden fields that name files are decoded here: ``.wav`` with soundfile (never
-ffmpeg). A checksum mismatch, a missing file or a wrong sample rate is an error naming the file.
+``metadata``), and optionally a ``pool`` of natural non-target inputs (``pool.jsonl``, e.g. the
+renders FID/KID compare against). Fields that name files are decoded here: ``.wav`` with
+soundfile (never ffmpeg), ``.png`` with Pillow (RGB, to [0, 1] floats). A checksum mismatch, a
+missing file or a wrong sample rate or image size is an error naming the file.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import soundfile
 import torch
 
 from invbench.contracts.errors import TargetSetError
-from invbench.contracts.media import Waveform
+from invbench.contracts.media import Image, Waveform
 from invbench.contracts.task_spec import TargetSetRef
 from invbench.files import sha256_file
 
@@ -47,6 +49,8 @@ class TargetSet:
     root: Path
     manifest: dict[str, Any]
     items: list[TargetItem]
+    # Natural inputs that are not targets (e.g. renders for FID/KID), decoded like hidden fields.
+    pool: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -99,16 +103,45 @@ def _decode_audio(path: Path, expected_rate: int | None) -> Waveform:
     return Waveform(torch.from_numpy(np.ascontiguousarray(samples[:, 0])), rate)
 
 
-def _decode_hidden(root: Path, hidden: dict[str, Any], manifest: dict[str, Any]) -> dict:
+def _decode_image(path: Path, expected_size: list[int] | None) -> Image:
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
+
+    try:
+        with PILImage.open(path) as handle:
+            if handle.mode != "RGB":
+                raise TargetSetError(f"{path}: image mode {handle.mode}, expected RGB")
+            array = np.asarray(handle, dtype=np.uint8)
+    except (OSError, UnidentifiedImageError) as exc:
+        raise TargetSetError(f"cannot decode image {path}: {exc}") from None
+    height, width = array.shape[:2]
+    if expected_size is not None and [height, width] != list(expected_size):
+        raise TargetSetError(f"{path}: image is {height}x{width}, the manifest says "
+                             f"{expected_size[0]}x{expected_size[1]}")
+    return Image(torch.from_numpy(array.copy()).permute(2, 0, 1).float().div(255.0))
+
+
+def _decode_fields(root: Path, row: dict[str, Any], manifest: dict[str, Any]) -> dict:
+    """Decode the fields of ``row`` that name media files (``.wav``, ``.png``) in the set."""
     decoded = {}
-    for name, value in hidden.items():
-        if isinstance(value, str) and value.endswith(".wav"):
+    for name, value in row.items():
+        if isinstance(value, str) and value.endswith((".wav", ".png")):
             if value not in manifest["files"]:
                 raise TargetSetError(f"{root}: {value} is used but not listed in the manifest")
-            decoded[name] = _decode_audio(root / value, manifest.get("sample_rate"))
+            if value.endswith(".wav"):
+                decoded[name] = _decode_audio(root / value, manifest.get("sample_rate"))
+            else:
+                decoded[name] = _decode_image(root / value, manifest.get("image_size"))
         else:
             decoded[name] = value
     return decoded
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    try:
+        return [json.loads(line) for line in path.read_text().splitlines() if line]
+    except json.JSONDecodeError as exc:
+        raise TargetSetError(f"{path} is not valid JSON lines: {exc}") from None
 
 
 def load_target_set(ref: TargetSetRef, search_dirs: Iterable[Path]) -> TargetSet:
@@ -126,7 +159,7 @@ def load_target_set(ref: TargetSetRef, search_dirs: Iterable[Path]) -> TargetSet
             f" the task expects {ref.name}@{ref.version}"
         )
     _verify_files(root, manifest, ref)
-    rows = [json.loads(line) for line in (root / "targets.jsonl").read_text().splitlines() if line]
+    rows = _read_jsonl(root / "targets.jsonl")
     table = datasets.Dataset.from_list(rows)
     ids = table["id"]
     if len(set(ids)) != len(ids):
@@ -135,9 +168,14 @@ def load_target_set(ref: TargetSetRef, search_dirs: Iterable[Path]) -> TargetSet
         TargetItem(
             id=row["id"],
             target=row["target"],
-            hidden=_decode_hidden(root, row.get("hidden") or {}, manifest),
+            hidden=_decode_fields(root, row.get("hidden") or {}, manifest),
             metadata=row.get("metadata") or {},
         )
         for row in table
     ]
-    return TargetSet(ref.name, ref.version, ref.content_sha256, root, manifest, items)
+    pool_file = manifest.get("pool")
+    if pool_file is not None and pool_file not in manifest["files"]:
+        raise TargetSetError(f"{root}: pool file {pool_file} is not listed in the manifest")
+    pool = [_decode_fields(root, row, manifest) for row in _read_jsonl(root / pool_file)] \
+        if pool_file else []
+    return TargetSet(ref.name, ref.version, ref.content_sha256, root, manifest, items, pool)

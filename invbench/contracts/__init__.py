@@ -12,7 +12,8 @@ from invbench.contracts.inversion import Budget, Inversion, InversionProblem, Ta
 from invbench.contracts.inverter import BaseInverter, Inverter, InverterConfig, config_hash
 from invbench.contracts.media import AudioSpec, Image, ImageSpec, Waveform
 from invbench.contracts.metric import ItemScores, Metric, MetricInputError, MetricOutput
-from invbench.contracts.task_spec import ModelRef, TargetSetRef, TaskSpec
+from invbench.contracts.set_metric import ItemFeatures, SetMetric
+from invbench.contracts.task_spec import MetricRef, ModelRef, TargetSetRef, TaskSpec
 
 __all__ = [
     "AudioSpec",
@@ -29,12 +30,15 @@ __all__ = [
     "Inverter",
     "InverterConfig",
     "InvbenchError",
+    "ItemFeatures",
     "ItemScores",
     "Metric",
     "MetricInputError",
     "MetricOutput",
+    "MetricRef",
     "ModelRef",
     "ObjectiveResult",
+    "SetMetric",
     "Target",
     "TargetSetError",
     "TargetSetRef",

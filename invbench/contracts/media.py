@@ -62,7 +62,7 @@ class Waveform:
 
 @dataclass(frozen=True)
 class ImageSpec:
-    """What an image-input model accepts: ``(channels, height, width)`` floats in ``value_range``."""
+    """What an image-input model accepts: ``(channels, height, width)`` floats in a range."""
 
     height: int
     width: int
@@ -87,7 +87,9 @@ class Image:
             raise InvalidInversion(f"image pixels must be a tensor, got {type(x).__name__}")
         expected = (spec.channels, spec.height, spec.width)
         if tuple(x.shape) != expected:
-            raise InvalidInversion(f"image has shape {tuple(x.shape)}, expected {expected} (C, H, W)")
+            raise InvalidInversion(
+                f"image has shape {tuple(x.shape)}, expected {expected} (C, H, W)"
+            )
         if not x.is_floating_point():
             raise InvalidInversion(f"image pixels must be floating point, got {x.dtype}")
         if not torch.isfinite(x).all():

@@ -34,6 +34,22 @@ class TargetSetRef(BaseModel):
     content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+class MetricRef(BaseModel):
+    """A metric as a task uses it: registered ``id``, constructor ``options``, and optionally
+    which scoring fields it reads (``fields``: metric field -> scoring field) and a ``prefix``
+    for its output names. E.g. the transfer score reads the judge captioner's caption::
+
+        {id: exact_match, prefix: transfer_, fields: {hypothesis: transfer_hypothesis}}
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    options: dict[str, Any] = Field(default_factory=dict)
+    fields: dict[str, str] = Field(default_factory=dict)
+    prefix: str = Field("", pattern=r"^([a-z0-9]+_)?$")
+
+
 class TaskSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -45,12 +61,17 @@ class TaskSpec(BaseModel):
     forward_model: ModelRef
     judges: dict[str, ModelRef] = Field(default_factory=dict)
     targets: TargetSetRef
-    metrics: list[str] = Field(min_length=1)
+    metrics: list[str | MetricRef] = Field(min_length=1)
     main_scores: dict[Axis, str]
     budget: Budget = Field(default_factory=Budget)
     default_limit: int | None = Field(None, ge=1)
     default_seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
     default_batch_size: int = Field(1, ge=1)
+
+    @property
+    def metric_refs(self) -> list[MetricRef]:
+        """Every metric entry as a :class:`MetricRef` (a bare name means default options)."""
+        return [MetricRef(id=m) if isinstance(m, str) else m for m in self.metrics]
 
     @property
     def key(self) -> str:

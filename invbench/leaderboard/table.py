@@ -20,6 +20,12 @@ import pandas as pd
 
 from invbench.contracts.errors import InvbenchError
 from invbench.leaderboard.bootstrap import bootstrap_ci, bootstrap_label
+from invbench.leaderboard.set_scores import (
+    ReferenceKey,
+    collect_references,
+    is_reference,
+    set_metric_values,
+)
 from invbench.store import RECORD_SCHEMA
 
 AXES = ("alignment", "quality", "interpretability")
@@ -43,6 +49,7 @@ class OutputMeta:
     signature: str
     higher_is_better: bool | None
     conflict: str | None = None
+    set_metric: dict[str, Any] | None = None  # {"id", "options"} for FID/KID-like outputs
 
 
 @dataclass
@@ -69,11 +76,12 @@ class RowGroup:
 
     def outputs(self) -> dict[str, OutputMeta]:
         """Per-output signature and direction; disagreement is reported, never averaged over."""
-        found: dict[str, dict[str, tuple[str, bool | None]]] = {}
+        found: dict[str, dict[str, tuple[str, bool | None, Any]]] = {}
         for _, record in self.sorted_items():
             for name, meta in (record.get("outputs") or {}).items():
-                value = (str(meta.get("signature") or "?"), meta.get("higher_is_better"))
-                found.setdefault(name, {})[json.dumps(value)] = value
+                value = (str(meta.get("signature") or "?"), meta.get("higher_is_better"),
+                         meta.get("set_metric"))  # fmt: skip
+                found.setdefault(name, {})[json.dumps(value, sort_keys=True)] = value
             for name in record.get("scores") or {}:
                 found.setdefault(name, {})
         result = {}
@@ -81,9 +89,10 @@ class RowGroup:
             if not variants:
                 result[name] = OutputMeta("?", None)
             elif len(variants) == 1:
-                result[name] = OutputMeta(*next(iter(variants.values())))
+                sig, higher, set_metric = next(iter(variants.values()))
+                result[name] = OutputMeta(sig, higher, None, set_metric)
             else:
-                sigs = "; ".join(f"{s} (higher_is_better={h})" for s, h in variants.values())
+                sigs = "; ".join(f"{s} (higher_is_better={h})" for s, h, _ in variants.values())
                 result[name] = OutputMeta("?", None, f"{name!r} has several definitions: {sigs}")
         return result
 
@@ -116,6 +125,8 @@ def group_records(records: Iterable[Mapping[str, Any]]) -> dict[GroupKey, RowGro
     """Group records into leaderboard rows; a duplicated item keeps its latest record."""
     groups: dict[GroupKey, RowGroup] = {}
     for record in records:
+        if is_reference(record):
+            continue
         if int(record.get("schema", RECORD_SCHEMA)) > RECORD_SCHEMA:
             raise InvbenchError(
                 f"record {record.get('key')!r} has schema {record['schema']}; this invbench "
@@ -178,7 +189,12 @@ def _metric_order(groups: list[RowGroup]) -> list[str]:
 
 
 def _build_row(
-    group: RowGroup, metrics: list[str], resamples: int, seed: int, level: float
+    group: RowGroup,
+    metrics: list[str],
+    resamples: int,
+    seed: int,
+    level: float,
+    references: dict[ReferenceKey, np.ndarray],
 ) -> dict[str, Any]:
     task, version, inverter, config = group.key
     statuses = [r.get("status") for _, r in group.sorted_items()]
@@ -197,21 +213,46 @@ def _build_row(
         "coverage": n_ok / len(statuses) if statuses else float("nan"),
     }
     outputs = group.outputs()
+    set_values: dict[str, tuple[float, float, float, int]] = {}
     for name in metrics:
         if name in outputs and outputs[name].conflict:
             raise InvbenchError(
                 f"{_task_label(task, version)} / {inverter}: {outputs[name].conflict}"
             )
-        values = group.ok_values(name)
-        _, target_means = per_target_means(values)
-        mean, low, high = bootstrap_ci(target_means, resamples=resamples, seed=seed, level=level)
+        meta = outputs.get(name)
+        if meta is not None and meta.set_metric is not None:
+            if name not in set_values:
+                set_values.update(_set_values(group, meta, resamples, seed, level, references))
+            mean, low, high, count = set_values[name]
+        else:
+            values = group.ok_values(name)
+            _, target_means = per_target_means(values)
+            mean, low, high = bootstrap_ci(
+                target_means, resamples=resamples, seed=seed, level=level
+            )
+            count = len(values)
         row.update({name: mean, f"{name}_ci_low": low, f"{name}_ci_high": high})
-        row[f"{name}_n"] = len(values)
+        row[f"{name}_n"] = count
     row.update(_cost_means(group))
     row["signatures"] = "; ".join(f"{n}={outputs[n].signature}" for n in sorted(outputs))
     row["target_set_sha256"] = _single(group, "target_set_sha256")
     row["bootstrap"] = bootstrap_label(resamples=resamples, seed=seed, level=level)
     return row
+
+
+def _set_values(
+    group: RowGroup,
+    meta: OutputMeta,
+    resamples: int,
+    seed: int,
+    level: float,
+    references: dict[ReferenceKey, np.ndarray],
+) -> dict[str, tuple[float, float, float, int]]:
+    task, version, _, _ = group.key
+    spec = meta.set_metric or {}
+    reference = references.get((task, version, str(spec.get("id")), meta.signature))
+    return set_metric_values(group.sorted_items(), spec, meta.signature, reference,
+                             resamples=resamples, seed=seed, level=level)  # fmt: skip
 
 
 def _sort_key(row: dict[str, Any], group: RowGroup) -> tuple[Any, ...]:
@@ -239,9 +280,11 @@ def build_leaderboard(
     averaged per target) and its bootstrap interval. ``df.attrs`` carries, per ``task@version``,
     the main score names and each metric's direction, for the Markdown and HTML views.
     """
+    records = list(records)
+    references = collect_references(records)
     groups = sorted(group_records(records).values(), key=lambda g: g.key)
     metrics = _metric_order(groups)
-    keyed = [(_build_row(g, metrics, resamples, seed, level), g) for g in groups]
+    keyed = [(_build_row(g, metrics, resamples, seed, level, references), g) for g in groups]
     keyed.sort(key=lambda pair: _sort_key(*pair))
     columns = BASE_COLUMNS + [m + s for m in metrics for s in METRIC_SUFFIXES]
     columns += [f"cost_{name}" for name in COST_FIELDS] + TAIL_COLUMNS

@@ -15,19 +15,12 @@ from invbench.contracts.inversion import Inversion
 from invbench.contracts.media import Waveform
 from invbench.files import atomic_write_bytes
 from invbench.scoring.family import FamilyAdapter
-from invbench.target_sets import TargetItem, TargetSet
+from invbench.target_sets import TargetItem
 
 
 class ASRFamily(FamilyAdapter):
     family = "asr"
-
-    def carriers(self, target_set: TargetSet, items: Sequence[TargetItem]) -> list[Waveform]:
-        """For the target at position i of the full set, the reference rendering of the target
-        half the set away: always another sentence, and independent of ``--limit``/``--shard``."""
-        position = {item.id: i for i, item in enumerate(target_set.items)}
-        n = len(target_set.items)
-        others = [target_set.items[(position[item.id] + n // 2) % n] for item in items]
-        return [other.hidden["audio"] for other in others]
+    carrier_field = "audio"
 
     def validate(self, inversion: Inversion, model: ForwardModel) -> None:
         if not isinstance(inversion, Inversion):

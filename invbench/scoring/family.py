@@ -2,16 +2,16 @@
 
 A family adapter knows how to offer natural carriers and hidden fields to inverters, how to
 validate what an inverter returned, how to turn a batch of inversions into the scoring fields the
-task's metrics read (re-running the forward model: the harness scores, never the inverter), and
-how to save recovered inputs as artifacts.
+task's metrics read (re-running the forward model and the task's judges: the harness scores,
+never the inverter), and how to save recovered inputs as artifacts.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from invbench.contracts.forward_model import ForwardModel
 from invbench.contracts.inversion import Inversion
@@ -19,11 +19,32 @@ from invbench.target_sets import TargetItem, TargetSet
 
 
 class FamilyAdapter(ABC):
-    family: str
+    family: ClassVar[str]
+    carrier_field: ClassVar[str | None] = None  # the hidden field natural carriers come from
+    # judge name -> the scoring field its output fills (e.g. the transfer captioner's caption)
+    judge_fields: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, judges: Mapping[str, ForwardModel] | None = None) -> None:
+        self.judges = dict(judges or {})
 
     def carriers(self, target_set: TargetSet, items: Sequence[TargetItem]) -> list[Any] | None:
-        """Natural inputs from *other* targets, one per item (None: the family has none)."""
-        return None
+        """For the target at position i of the full set, the natural reference of the target
+        half the set away: always another target, and independent of ``--limit``/``--shard``."""
+        if self.carrier_field is None:
+            return None
+        position = {item.id: i for i, item in enumerate(target_set.items)}
+        n = len(target_set.items)
+        others = [target_set.items[(position[item.id] + n // 2) % n] for item in items]
+        return [other.hidden[self.carrier_field] for other in others]
+
+    def field_sources(self) -> dict[str, str]:
+        """Which judge model filled which scoring field (recorded in metric signatures)."""
+        sources = {}
+        for judge, field in self.judge_fields.items():
+            if judge in self.judges:
+                model = self.judges[judge]
+                sources[field] = f"{model.model_id}@{model.weights_sha256[:12]}"
+        return sources
 
     @abstractmethod
     def validate(self, inversion: Inversion, model: ForwardModel) -> None:
@@ -40,12 +61,15 @@ class FamilyAdapter(ABC):
         """Write the recovered input under ``folder``; return ``{kind: path}``."""
 
 
-_ADAPTERS = {"asr": "invbench.scoring.asr:ASRFamily"}
+_ADAPTERS = {
+    "asr": "invbench.scoring.asr:ASRFamily",
+    "captioner": "invbench.scoring.captioner:CaptionerFamily",
+}
 
 
-def family_adapter(family: str) -> FamilyAdapter:
+def family_adapter(family: str, judges: Mapping[str, ForwardModel] | None = None) -> FamilyAdapter:
     from invbench.registry import resolve_lazy
 
     if family not in _ADAPTERS:
         raise NotImplementedError(f"task family {family!r} has no scoring adapter yet")
-    return resolve_lazy(_ADAPTERS[family])()
+    return resolve_lazy(_ADAPTERS[family])(judges)

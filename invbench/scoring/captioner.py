@@ -1,0 +1,72 @@
+"""The ``captioner`` family: recover an image the captioner describes as the target caption."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from invbench.contracts.errors import InvalidInversion
+from invbench.contracts.forward_model import ForwardModel
+from invbench.contracts.inversion import Inversion
+from invbench.contracts.media import Image
+from invbench.files import atomic_write_bytes
+from invbench.scoring.family import FamilyAdapter
+from invbench.target_sets import TargetItem
+
+
+def png_bytes(image: Image) -> bytes:
+    """8-bit RGB PNG of an image (for viewing; scoring uses the float pixels)."""
+    from PIL import Image as PILImage
+
+    pixels = image.pixels.detach().cpu().clamp(0, 1).permute(1, 2, 0).numpy()
+    buffer = io.BytesIO()
+    PILImage.fromarray(np.rint(pixels * 255).astype(np.uint8), "RGB").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class CaptionerFamily(FamilyAdapter):
+    family = "captioner"
+    carrier_field = "image"
+    judge_fields = {"transfer": "transfer_hypothesis"}
+
+    def validate(self, inversion: Inversion, model: ForwardModel) -> None:
+        if not isinstance(inversion, Inversion):
+            raise InvalidInversion(f"expected an Inversion, got {type(inversion).__name__}")
+        if not isinstance(inversion.x, Image):
+            raise InvalidInversion(
+                f"captioner inversions must hold an Image in .x, got {type(inversion.x).__name__}"
+            )
+        inversion.x.validate(model.input_spec)
+
+    def scoring_fields(
+        self, model: ForwardModel, items: Sequence[TargetItem], inversions: Sequence[Inversion]
+    ) -> tuple[dict[str, list[Any]], list[dict[str, Any]]]:
+        images = [inv.x for inv in inversions]
+        captions = model.run(images)
+        fields: dict[str, list[Any]] = {
+            "hypothesis": captions,
+            "target_text": [item.target["text"] for item in items],
+            "image": images,
+            "reference_image": [item.hidden.get("image") for item in items],
+            "carrier_image": [inv.carrier for inv in inversions],
+        }
+        outputs: list[dict[str, Any]] = [{"caption": c} for c in captions]
+        if "transfer" in self.judges:
+            transfer = self.judges["transfer"].run(images)
+            fields["transfer_hypothesis"] = transfer
+            for out, caption in zip(outputs, transfer, strict=True):
+                out["transfer_caption"] = caption
+        return fields, outputs
+
+    def save_artifacts(self, inversion: Inversion, folder: Path, stem: str) -> dict[str, str]:
+        from safetensors.torch import save
+
+        png = folder / f"{stem}.png"
+        atomic_write_bytes(png, png_bytes(inversion.x))
+        exact = folder / f"{stem}.safetensors"  # the float pixels that were scored, bit-exact
+        atomic_write_bytes(exact, save({"pixels": inversion.x.pixels.detach().cpu().contiguous()}))
+        return {"image": str(png), "pixels": str(exact)}
