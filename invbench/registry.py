@@ -65,6 +65,11 @@ class Registry(Generic[T]):
         self._entries[name] = obj
         self._origins[name] = origin
 
+    def remove(self, name: str) -> None:
+        """Unregister ``name`` (e.g. a test's temporary entry); unknown names are ignored."""
+        self._entries.pop(name, None)
+        self._origins.pop(name, None)
+
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator form of :meth:`add`."""
 

@@ -9,6 +9,7 @@ import click
 from invbench.cli.evaluate import evaluate_command
 from invbench.cli.listing import inverters_command, metrics_command, tasks_command
 from invbench.cli.results import compare_command, leaderboard_command
+from invbench.cli.zoo import zoo_command
 from invbench.contracts.errors import InvbenchError
 
 
@@ -23,7 +24,7 @@ def cli() -> None:
 
 
 for command in (evaluate_command, tasks_command, inverters_command, metrics_command,
-                leaderboard_command, compare_command):
+                leaderboard_command, compare_command, zoo_command):
     cli.add_command(command)
 
 
