@@ -14,9 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from tabulate import tabulate
 
 from invbench.leaderboard.bootstrap import bootstrap_label, paired_bootstrap
+from invbench.leaderboard.set_scores import collect_references, paired_set_difference
 from invbench.leaderboard.table import AXES, RowGroup, group_records, per_target_means
 
 REGRESSION = "regression"
@@ -182,9 +184,44 @@ def _refusal(base: RowGroup, cand: RowGroup, metric: str) -> str | None:
     return None
 
 
+def _status(low: float, high: float, tolerance: float) -> str:
+    if high < -tolerance:
+        return REGRESSION
+    if low > tolerance:
+        return IMPROVEMENT
+    return NO_CHANGE
+
+
+def _compare_set_metric(
+    base: RowGroup, cand: RowGroup, metric: str, ident: dict[str, Any], higher: bool,
+    tolerance: float, references: tuple[dict, dict], resamples: int, seed: int, level: float,
+) -> CompareRow:  # fmt: skip
+    """FID/KID-like outputs: both sides recomputed on the same resampled shared targets."""
+    meta = base.outputs()[metric]
+    spec = meta.set_metric or {}
+    key = (base.key[0], base.key[1], str(spec.get("id")), meta.signature)
+    ref_base, ref_cand = references[0].get(key), references[1].get(key)
+    if ref_base is None or ref_cand is None or not np.array_equal(ref_base, ref_cand):
+        reason = "reference-pool features missing or different between the runs"
+        return CompareRow(**ident, status=INCOMPARABLE, higher_is_better=higher, reason=reason)
+    result = paired_set_difference(base.items, cand.items, spec, metric, ref_base,
+                                   resamples=resamples, seed=seed, level=level)  # fmt: skip
+    if result is None:
+        reason = "fewer than two (target, seed) items featured ok in both runs"
+        return CompareRow(**ident, status=INCOMPARABLE, higher_is_better=higher, reason=reason)
+    base_value, cand_value, diff, low, high, n_targets, n_items = result
+    sign = 1.0 if higher else -1.0
+    low, high = sorted((sign * low, sign * high))
+    return CompareRow(
+        **ident, status=_status(low, high, tolerance), higher_is_better=higher,
+        base_mean=base_value, cand_mean=cand_value, diff=sign * diff, ci_low=low, ci_high=high,
+        n_targets=n_targets, n_items=n_items,
+    )  # fmt: skip
+
+
 def _compare_metric(
     base: RowGroup, cand: RowGroup, metric: str, tolerance: float,
-    resamples: int, seed: int, level: float,
+    references: tuple[dict, dict], resamples: int, seed: int, level: float,
 ) -> CompareRow:  # fmt: skip
     ident = dict(
         task=base.key[0], task_version=base.key[1], inverter=base.key[2],
@@ -194,6 +231,10 @@ def _compare_metric(
     if reason is not None:
         return CompareRow(**ident, status=INCOMPARABLE, reason=reason)
     higher = bool(base.outputs()[metric].higher_is_better)
+    meta = base.outputs()[metric]
+    if meta.set_metric is not None:
+        return _compare_set_metric(base, cand, metric, ident, higher, tolerance, references,
+                                   resamples, seed, level)  # fmt: skip
     left, right = base.ok_values(metric), cand.ok_values(metric)
     items = sorted(set(left) & set(right))
     if not items:
@@ -209,12 +250,7 @@ def _compare_metric(
     diff, low, high = paired_bootstrap(
         sign * base_means, sign * cand_means, resamples=resamples, seed=seed, level=level
     )
-    if high < -tolerance:
-        status = REGRESSION
-    elif low > tolerance:
-        status = IMPROVEMENT
-    else:
-        status = NO_CHANGE
+    status = _status(low, high, tolerance)
     return CompareRow(
         **ident, status=status, higher_is_better=higher,
         base_mean=float(base_means.mean()), cand_mean=float(cand_means.mean()),
@@ -240,12 +276,14 @@ def compare_runs(
     """
     if tolerance < 0:
         raise ValueError(f"tolerance must be >= 0, got {tolerance!r}")
+    base_records, cand_records = list(base_records), list(cand_records)
+    references = (collect_references(base_records), collect_references(cand_records))
     pairs, unmatched = _pairs(
         _by_match(group_records(base_records).values()),
         _by_match(group_records(cand_records).values()),
     )
     rows = [
-        _compare_metric(base, cand, metric, tolerance, resamples, seed, level)
+        _compare_metric(base, cand, metric, tolerance, references, resamples, seed, level)
         for base, cand in pairs
         for metric in _metrics_for(base, cand, metrics)
     ]

@@ -83,3 +83,56 @@ def set_metric_values(
         low, high = np.quantile(draws[output], [alpha, 1.0 - alpha])
         out[output] = (float(values[output]), float(low), float(high), len(rows))
     return out
+
+
+def paired_set_difference(
+    base_items: Mapping[tuple[str, int], Mapping[str, Any]],
+    cand_items: Mapping[tuple[str, int], Mapping[str, Any]],
+    spec: Mapping[str, Any],
+    output: str,
+    reference: np.ndarray,
+    *,
+    resamples: int,
+    seed: int,
+    level: float,
+) -> tuple[float, float, float, float, float, int, int] | None:
+    """Paired bootstrap of ``cand - base`` for a set metric on the items ok in both runs.
+
+    Both sides are recomputed on the very same resampled targets, so the difference's interval
+    reflects the change, not the target draw. Returns ``(base, cand, diff, low, high, n_targets,
+    n_items)`` or None when fewer than two items are shared.
+    """
+    name = spec["id"]
+
+    def featured(items: Mapping[tuple[str, int], Mapping[str, Any]]) -> dict:
+        return {
+            k: decode_features(r["set_features"][name])
+            for k, r in items.items()
+            if r.get("status") == "ok" and name in (r.get("set_features") or {})
+        }
+
+    left, right = featured(base_items), featured(cand_items)
+    shared = sorted(set(left) & set(right))
+    if len(shared) < 2:
+        return None
+    metric = _metric(spec)
+    base_f = np.stack([left[k] for k in shared])
+    cand_f = np.stack([right[k] for k in shared])
+    targets = sorted({t for t, _ in shared})
+    members = [[i for i, (t, _) in enumerate(shared) if t == target] for target in targets]
+    rng = np.random.default_rng(seed)
+    drawn = rng.integers(0, len(targets), size=(resamples, len(targets)))
+    if len({len(m) for m in members}) == 1:
+        index = np.array([[i for t in row for i in members[t]] for row in drawn])
+    else:
+        index = rng.integers(0, len(shared), size=(resamples, len(shared)))
+    base_value = metric.compute(base_f, reference)[output]
+    cand_value = metric.compute(cand_f, reference)[output]
+    diffs = (
+        metric.bootstrap(cand_f, reference, index)[output]
+        - metric.bootstrap(base_f, reference, index)[output]
+    )
+    alpha = (1.0 - level) / 2.0
+    low, high = np.quantile(diffs, [alpha, 1.0 - alpha])
+    return (float(base_value), float(cand_value), float(cand_value - base_value), float(low),
+            float(high), len(targets), len(shared))  # fmt: skip

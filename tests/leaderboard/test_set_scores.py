@@ -111,3 +111,22 @@ def test_features_round_trip_exactly_for_float32_data():
 
     data = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
     assert np.array_equal(decode_features(encode_features(data), 3), data.astype(np.float64))
+
+
+def test_compare_detects_a_set_metric_regression(toy_metric):
+    from invbench.leaderboard.compare import REGRESSION, compare_runs
+
+    worse = [_item(f"t{i}", [float(i) + 5.0, 6.0]) for i in range(6)]
+    report = compare_runs([_reference(), *ITEMS], [_reference(), *worse], resamples=200)
+    [row] = report.rows
+    assert row.metric == "mean_shift" and row.status == REGRESSION
+    assert row.cand_mean > row.base_mean and row.diff < 0 and row.ci_high < 0
+    assert row.n_items == 6
+
+
+def test_compare_refuses_different_reference_pools(toy_metric):
+    from invbench.leaderboard.compare import INCOMPARABLE, compare_runs
+
+    other = _reference() | {"features": encode_features(REFERENCE + 1.0)}
+    [row] = compare_runs([_reference(), *ITEMS], [other, *ITEMS], resamples=50).rows
+    assert row.status == INCOMPARABLE and "reference-pool" in row.reason
