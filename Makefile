@@ -15,7 +15,9 @@ install-dev: install
 
 # The main job: the default `mini` evaluation; writes the committed leaderboard CSV.
 evaluate: install
-	$(PYTHON) -m invbench.cli.main evaluate --leaderboard leaderboard/mini-asr.csv
+	$(PYTHON) -m invbench.cli.main evaluate \
+		--leaderboard asr=leaderboard/mini-asr.csv \
+		--leaderboard captioner=leaderboard/mini-image.csv
 
 test: install-dev
 	$(PYTHON) -m pytest -q -p no:cacheprovider

@@ -30,9 +30,24 @@ def parse_shard(value: str | None) -> tuple[int, int] | None:
     return int(i), int(n)
 
 
-def write_leaderboard(run_dirs: list[Path], csv_path: Path, echo: bool = True) -> None:
-    """CSV at ``csv_path`` plus ``.md`` and ``.html`` beside it."""
-    table = build_leaderboard(read_runs(run_dirs))
+def parse_leaderboard_target(value: str) -> tuple[list[str], Path]:
+    """``PATH`` (every family) or ``FAMILY[,FAMILY]=PATH`` (only those families' tasks)."""
+    families, sep, path = value.rpartition("=")
+    if not sep:
+        return [], Path(value)
+    names = _split(families)
+    if not names or not path:
+        raise InvbenchError(f"--leaderboard {value!r} must be PATH or FAMILY[,FAMILY]=PATH")
+    return names, Path(path)
+
+
+def write_leaderboard(run_dirs: list[Path], csv_path: Path, echo: bool = True,
+                      families: list[str] | None = None) -> None:
+    """CSV at ``csv_path`` plus ``.md`` and ``.html`` beside it (optionally some families)."""
+    records = read_runs(run_dirs)
+    if families:
+        records = [r for r in records if str(r.get("task", "")).split("/")[0] in families]
+    table = build_leaderboard(records)
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     to_csv(table, csv_path)
     markdown = to_markdown(table, csv_path.with_suffix(".md"))
@@ -63,11 +78,13 @@ def write_leaderboard(run_dirs: list[Path], csv_path: Path, echo: bool = True) -
               type=click.Path(path_type=Path), help="Python file that registers inverters.")
 @click.option("--inverter-option", "inverter_options", multiple=True, metavar="NAME:KEY=VALUE",
               help="Override an inverter setting, e.g. waveform-adam:steps=50.")
-@click.option("--leaderboard", "leaderboard_csv", type=click.Path(path_type=Path), default=None,
-              help="Also write the leaderboard CSV here (default: <out>/leaderboard.csv only).")
+@click.option("--leaderboard", "leaderboard_csvs", multiple=True, metavar="[FAMILIES=]PATH",
+              help="Also write a leaderboard CSV here, optionally of some task families only, "
+                   "e.g. captioner=leaderboard/mini-image.csv (repeatable; <out>/leaderboard.csv "
+                   "is always written).")
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
 def evaluate_command(suite, tasks, inverters, limit, seeds, batch_size, device, out, overwrite,
-                     shard, include_paths, inverter_paths, inverter_options, leaderboard_csv,
+                     shard, include_paths, inverter_paths, inverter_options, leaderboard_csvs,
                      no_progress) -> None:
     """Run inverters on tasks, score them, and write records and a leaderboard.
 
@@ -84,6 +101,7 @@ def evaluate_command(suite, tasks, inverters, limit, seeds, batch_size, device, 
         specs = [catalog.get(name) for name in _split(tasks)]
     else:
         specs = catalog.suite(suite or "mini")
+    extra_leaderboards = [parse_leaderboard_target(v) for v in leaderboard_csvs]
     options = parse_inverter_options(list(inverter_options))
     names = _split(inverters) or INVERTERS.builtin_names()
     for name in options:
@@ -109,6 +127,7 @@ def evaluate_command(suite, tasks, inverters, limit, seeds, batch_size, device, 
     store = evaluate(plan, out, ["invbench", *sys.argv[1:]], progress=not no_progress,
                      log=lambda msg: click.echo(msg, err=True))
     write_leaderboard([store.root], store.root / "leaderboard.csv")
-    if leaderboard_csv is not None:
-        write_leaderboard([store.root], leaderboard_csv, echo=False)
-        click.echo(f"leaderboard also written to {leaderboard_csv}")
+    for families, path in extra_leaderboards:
+        write_leaderboard([store.root], path, echo=False, families=families)
+        which = f" ({', '.join(families)} tasks)" if families else ""
+        click.echo(f"leaderboard{which} also written to {path}")

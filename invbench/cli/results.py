@@ -15,13 +15,16 @@ from invbench.store import read_runs
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), required=True,
               help="Where to write the CSV (.md and .html are written beside it).")
-def leaderboard_command(run_dirs, csv_path) -> None:
+@click.option("--families", default=None,
+              help="Only tasks of these comma-separated families, e.g. captioner,generator.")
+def leaderboard_command(run_dirs, csv_path, families) -> None:
     """Merge run folders (e.g. shards) into one leaderboard: CSV, Markdown and HTML.
 
     Each row is (task, version, inverter, config hash) with N, coverage, each metric's mean and
     95% bootstrap CI over targets, cost, and the metric signatures.
     """
-    write_leaderboard(list(run_dirs), csv_path)
+    names = [f.strip() for f in families.split(",") if f.strip()] if families else None
+    write_leaderboard(list(run_dirs), csv_path, families=names)
 
 
 @click.command("compare")

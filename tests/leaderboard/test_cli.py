@@ -54,3 +54,35 @@ def test_leaderboard_of_a_non_run_folder_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("invbench: error:") and "not a run folder" in err
     assert "\n" not in err
+
+
+def test_leaderboard_of_some_families_only(tmp_path, make_run):
+    records = make_run(_scores(5)) + make_run(_scores(5), task="captioner/mini")
+    run = _write_run(tmp_path / "run", records)
+    assert _exit_code(["leaderboard", str(run), "--csv", str(tmp_path / "all.csv")]) == 0
+    argv = ["leaderboard", str(run), "--csv", str(tmp_path / "img.csv"), "--families", "captioner"]
+    assert _exit_code(argv) == 0
+    assert "asr/mini" in (tmp_path / "all.csv").read_text()
+    image_rows = (tmp_path / "img.csv").read_text()
+    assert "captioner/mini" in image_rows and "asr/mini" not in image_rows
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("out.csv", ([], "out.csv")), ("asr=a/b.csv", (["asr"], "a/b.csv")),
+     ("captioner,generator=x.csv", (["captioner", "generator"], "x.csv"))],
+)  # fmt: skip
+def test_parse_leaderboard_target(value, expected):
+    from pathlib import Path
+
+    from invbench.cli.evaluate import parse_leaderboard_target
+
+    assert parse_leaderboard_target(value) == (expected[0], Path(expected[1]))
+
+
+def test_parse_leaderboard_target_rejects_empty_parts():
+    from invbench.cli.evaluate import parse_leaderboard_target
+    from invbench.contracts.errors import InvbenchError
+
+    with pytest.raises(InvbenchError, match="FAMILY"):
+        parse_leaderboard_target("=x.csv")
