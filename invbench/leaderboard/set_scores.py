@@ -80,7 +80,7 @@ def set_metric_values(
     alpha = (1.0 - level) / 2.0
     out = {}
     for output in outputs:
-        low, high = np.quantile(draws[output], [alpha, 1.0 - alpha])
+        low, high = np.nanquantile(draws[output], [alpha, 1.0 - alpha])
         out[output] = (float(values[output]), float(low), float(high), len(rows))
     return out
 
@@ -133,6 +133,6 @@ def paired_set_difference(
         - metric.bootstrap(base_f, reference, index)[output]
     )
     alpha = (1.0 - level) / 2.0
-    low, high = np.quantile(diffs, [alpha, 1.0 - alpha])
+    low, high = np.nanquantile(diffs, [alpha, 1.0 - alpha])
     return (float(base_value), float(cand_value), float(cand_value - base_value), float(low),
             float(high), len(targets), len(shared))  # fmt: skip
