@@ -39,8 +39,7 @@ class WaveformAdam(BaseInverter):
             noise = torch.randn(n, generator=problem.generator(i)) * cfg.init_std
             params.append(noise.clamp(-1.0, 1.0))
 
-        reached = VerifiedSuccess(problem, cfg.objective_options(), cfg.stop_loss,
-                                  cfg.verify_every)
+        reached = VerifiedSuccess(problem, cfg.objective_options(), cfg.stop_loss, cfg.verify_every)
 
         traces = optimise(
             problem,

@@ -72,8 +72,14 @@ class VerifiedSuccess:
     for all its remaining steps. Every pass is counted against the budget.
     """
 
-    def __init__(self, problem: InversionProblem, options: dict, stop_loss: float,
-                 verify_every: int, escalate: bool = True) -> None:
+    def __init__(
+        self,
+        problem: InversionProblem,
+        options: dict,
+        stop_loss: float,
+        verify_every: int,
+        escalate: bool = True,
+    ) -> None:
         self.problem, self.options = problem, options
         self.stop_loss, self.verify_every, self.escalate = stop_loss, verify_every, escalate
         self.candidates = [0] * len(problem.targets)

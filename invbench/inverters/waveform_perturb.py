@@ -56,8 +56,9 @@ class WaveformPerturb(BaseInverter):
 
         # No escalation: this inverter keeps shrinking its bound after each success, so it
         # stays on the cheap objective and keeps only full-window-confirmed successes.
-        reached = VerifiedSuccess(problem, cfg.objective_options(), cfg.stop_loss,
-                                  cfg.verify_every, escalate=False)
+        reached = VerifiedSuccess(
+            problem, cfg.objective_options(), cfg.stop_loss, cfg.verify_every, escalate=False
+        )
 
         def on_loss(i: int, x: torch.Tensor, loss: float, success: bool) -> bool:
             if reached(i, x, loss, success):  # keep the smallest success, then tighten the bound

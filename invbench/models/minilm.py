@@ -42,6 +42,7 @@ class MiniLM:
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()  # no load reports in the middle of progress bars
+        hf_logging.disable_progress_bar()
         folder = model_dir()
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
         self.model = AutoModel.from_pretrained(str(folder)).to(device).eval()

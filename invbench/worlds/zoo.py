@@ -68,6 +68,7 @@ def save_zoo_model(
     weights = out_dir / WEIGHTS_FILE
     tmp = out_dir / f".{WEIGHTS_FILE}.tmp"
     save_file({k: v.detach().contiguous().cpu() for k, v in state_dict.items()}, str(tmp))
+    os.chmod(tmp, 0o644)  # safetensors writes 0600; shipped weights are world-readable
     os.replace(tmp, weights)
     manifest = {
         "name": name,
