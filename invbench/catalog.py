@@ -14,6 +14,8 @@ METRICS: Registry[Any] = Registry("metric")
 for _name, _spec in {
     "waveform-adam": "invbench.inverters.waveform_adam:WaveformAdam",
     "waveform-perturb": "invbench.inverters.waveform_perturb:WaveformPerturb",
+    "pixels-adam": "invbench.inverters.pixels_adam:PixelsAdam",
+    "pixels-perturb": "invbench.inverters.pixels_perturb:PixelsPerturb",
     "reference": "invbench.inverters.reference:Reference",
     "noise": "invbench.inverters.noise:Noise",
 }.items():
@@ -30,6 +32,13 @@ for _name, _spec in {
     "pesq_wb": "invbench.metrics.pesq_wb:PESQWideband",
     "stoi": "invbench.metrics.stoi:STOI",
     "snr": "invbench.metrics.snr:PerturbationSNR",
+    "bleu": "invbench.metrics.text_overlap:BLEU",
+    "chrf": "invbench.metrics.text_overlap:ChrF",
+    "semantic_similarity": "invbench.metrics.semantic_similarity:SemanticSimilarity",
+    "ssim": "invbench.metrics.image_similarity:SSIM",
+    "psnr": "invbench.metrics.image_similarity:PSNR",
+    "clip_score": "invbench.metrics.clip_score:CLIPScore",
+    "fid_kid": "invbench.metrics.image_distribution:ImageDistribution",
 }.items():
     METRICS.add(_name, _spec)
 

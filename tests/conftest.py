@@ -12,3 +12,11 @@ from target_fixtures import build_include_path
 def include_path(tmp_path: Path) -> Path:
     """A folder with ``targets/transcripts-tiny`` (3 targets) and the task ``asr/tiny``."""
     return build_include_path(tmp_path / "include")
+
+
+@pytest.fixture
+def image_include_path(tmp_path: Path) -> Path:
+    """``targets/captions-tiny`` (3 targets, 8 pool renders) and the task ``captioner/tiny``."""
+    from target_fixtures import build_image_include_path
+
+    return build_image_include_path(tmp_path / "include")

@@ -44,16 +44,61 @@ default_batch_size: {batch_size}
     return root
 
 
-def rehash(target_dir: Path) -> None:
+def rehash(target_dir: Path, source: Path = SOURCE, name: str = "transcripts-tiny") -> None:
     """(Re)write the manifest of a test target set from the files present."""
     files = {
         str(p.relative_to(target_dir)): sha256_file(p)
         for p in sorted(target_dir.rglob("*"))
         if p.is_file() and p.name != "manifest.json"
     }
-    base = json.loads((SOURCE / "manifest.json").read_text())
-    base.update(name="transcripts-tiny", version=1, count=len(files) - 1, files=files,
+    base = json.loads((source / "manifest.json").read_text())
+    count = len((target_dir / "targets.jsonl").read_text().splitlines())
+    base.update(name=name, version=1, count=count, files=files,
                 content_sha256=content_sha256(files))
     (target_dir / "manifest.json").write_text(json.dumps(base, indent=2))
 
 
+
+
+IMAGE_SOURCE = resource_dir("data") / "targets" / "captions-mini"
+
+
+def build_image_include_path(root: Path, n: int = 3, pool: int = 8, max_steps: int = 5,
+                             batch_size: int = 1, max_seconds: float = 60) -> Path:
+    """``root/targets/captions-tiny`` (first ``n`` targets, ``pool`` pool renders) and
+    ``root/tasks/captioner-tiny.yaml`` using the shipped captioners and mini-CLIP."""
+    target_dir = root / "targets" / "captions-tiny"
+    lines = (IMAGE_SOURCE / "targets.jsonl").read_text().splitlines()[:n]
+    pool_lines = (IMAGE_SOURCE / "pool.jsonl").read_text().splitlines()[:pool]
+    rels = [json.loads(x)["hidden"]["image"] for x in lines]
+    rels += [json.loads(x)["image"] for x in pool_lines]
+    for rel in rels:
+        (target_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(IMAGE_SOURCE / rel, target_dir / rel)
+    (target_dir / "targets.jsonl").write_text("\n".join(lines) + "\n")
+    (target_dir / "pool.jsonl").write_text("\n".join(pool_lines) + "\n")
+    rehash(target_dir, IMAGE_SOURCE, "captions-tiny")
+    manifest = json.loads((target_dir / "manifest.json").read_text())
+    task = f"""
+name: captioner/tiny
+version: 1
+family: captioner
+suite: tiny
+description: three caption targets for tests
+forward_model: {{id: shapes-captioner, options: {{name: captioner}}}}
+judges: {{transfer: {{id: shapes-captioner, options: {{name: captioner-judge}}}}}}
+targets: {{name: captions-tiny, version: 1, content_sha256: {manifest["content_sha256"]}}}
+metrics:
+  - exact_match
+  - bleu
+  - {{id: exact_match, prefix: transfer_, fields: {{hypothesis: transfer_hypothesis}}}}
+  - {{id: clip_score, options: {{model: mini-clip}}}}
+  - {{id: fid_kid, options: {{model: mini-clip}}}}
+  - ssim
+main_scores: {{alignment: exact_match, quality: kid}}
+budget: {{max_steps: {max_steps}, max_seconds: {max_seconds}}}
+default_batch_size: {batch_size}
+"""
+    (root / "tasks").mkdir(parents=True, exist_ok=True)
+    (root / "tasks" / "captioner-tiny.yaml").write_text(task)
+    return root
