@@ -13,6 +13,19 @@ import torch
 from invbench.contracts.errors import InvalidInversion
 
 
+def check_finite_in_range(
+    x: torch.Tensor, value_range: tuple[float, float], what: str, unit: str
+) -> None:
+    """NaN/inf is status ``nan``; values outside ``value_range`` are an error naming the span."""
+    if not torch.isfinite(x).all():
+        raise InvalidInversion(f"{what} contains NaN or infinite {unit}", status="nan")
+    low, high = value_range
+    if x.min() < low or x.max() > high:
+        raise InvalidInversion(
+            f"{what} values span [{x.min():.3g}, {x.max():.3g}], expected within [{low}, {high}]"
+        )
+
+
 @dataclass(frozen=True)
 class AudioSpec:
     """What an audio-input model accepts: mono float samples in [-1, 1] at ``sample_rate``."""
@@ -46,14 +59,7 @@ class Waveform:
             raise InvalidInversion(
                 f"waveform sample rate is {self.sample_rate} Hz, expected {spec.sample_rate} Hz"
             )
-        if not torch.isfinite(x).all():
-            raise InvalidInversion("waveform contains NaN or infinite samples", status="nan")
-        low, high = spec.value_range
-        if x.min() < low or x.max() > high:
-            raise InvalidInversion(
-                f"waveform values span [{x.min():.3g}, {x.max():.3g}], "
-                f"expected within [{low}, {high}]"
-            )
+        check_finite_in_range(x, spec.value_range, "waveform", "samples")
         if self.seconds > spec.max_seconds:
             raise InvalidInversion(
                 f"waveform lasts {self.seconds:.2f} s, longer than the model's {spec.max_seconds} s"
@@ -92,10 +98,4 @@ class Image:
             )
         if not x.is_floating_point():
             raise InvalidInversion(f"image pixels must be floating point, got {x.dtype}")
-        if not torch.isfinite(x).all():
-            raise InvalidInversion("image contains NaN or infinite pixels", status="nan")
-        low, high = spec.value_range
-        if x.min() < low or x.max() > high:
-            raise InvalidInversion(
-                f"image values span [{x.min():.3g}, {x.max():.3g}], expected within [{low}, {high}]"
-            )
+        check_finite_in_range(x, spec.value_range, "image", "pixels")

@@ -43,6 +43,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import torch
@@ -131,8 +132,19 @@ def ssim(x: torch.Tensor, y: torch.Tensor, data_range: float = DATA_RANGE) -> fl
 
 
 class _ImagePairMetric(Metric):
+    """An image compared with its target's reference image; items without one get no value."""
+
     requires: ClassVar[tuple[str, ...]] = ("image", "reference_image")
     reference: ClassVar[str] = "torchmetrics"
+    pair_function: ClassVar[Callable[[torch.Tensor, torch.Tensor], float]]
+
+    def score_item(
+        self, image: Image, reference_image: Image | None = None, **_: Any
+    ) -> dict[str, float]:
+        if reference_image is None:
+            return {}
+        x, y = _pair(image, reference_image)
+        return {self.outputs[0].name: type(self).pair_function(x, y)}
 
 
 class SSIM(_ImagePairMetric):
@@ -155,13 +167,7 @@ class SSIM(_ImagePairMetric):
             "dtype": "float64",
         }
 
-    def score_item(
-        self, image: Image, reference_image: Image | None = None, **_: Any
-    ) -> dict[str, float]:
-        if reference_image is None:
-            return {}
-        x, y = _pair(image, reference_image)
-        return {"ssim": ssim(x, y)}
+    pair_function = staticmethod(ssim)
 
 
 class PSNR(_ImagePairMetric):
@@ -176,10 +182,4 @@ class PSNR(_ImagePairMetric):
     def settings(self) -> dict[str, Any]:
         return {"data_range": DATA_RANGE, "base": 10, "dtype": "float64", "shape": "must-match"}
 
-    def score_item(
-        self, image: Image, reference_image: Image | None = None, **_: Any
-    ) -> dict[str, float]:
-        if reference_image is None:
-            return {}
-        x, y = _pair(image, reference_image)
-        return {"psnr_db": psnr(x, y)}
+    pair_function = staticmethod(psnr)

@@ -9,7 +9,6 @@ from typing import Any
 
 import soundfile
 
-from invbench.contracts.errors import InvalidInversion
 from invbench.contracts.forward_model import ForwardModel
 from invbench.contracts.inversion import Inversion
 from invbench.contracts.media import Waveform
@@ -20,16 +19,8 @@ from invbench.target_sets import TargetItem
 
 class ASRFamily(FamilyAdapter):
     family = "asr"
+    input_type = Waveform
     carrier_field = "audio"
-
-    def validate(self, inversion: Inversion, model: ForwardModel) -> None:
-        if not isinstance(inversion, Inversion):
-            raise InvalidInversion(f"expected an Inversion, got {type(inversion).__name__}")
-        if not isinstance(inversion.x, Waveform):
-            raise InvalidInversion(
-                f"asr inversions must hold a Waveform in .x, got {type(inversion.x).__name__}"
-            )
-        inversion.x.validate(model.input_spec)
 
     def scoring_fields(
         self, model: ForwardModel, items: Sequence[TargetItem], inversions: Sequence[Inversion]

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from invbench.contracts.errors import InvalidInversion
 from invbench.contracts.forward_model import ForwardModel
 from invbench.contracts.inversion import Inversion
 from invbench.contracts.media import Image
@@ -30,17 +29,9 @@ def png_bytes(image: Image) -> bytes:
 
 class CaptionerFamily(FamilyAdapter):
     family = "captioner"
+    input_type = Image
     carrier_field = "image"
     judge_fields = {"transfer": "transfer_hypothesis"}
-
-    def validate(self, inversion: Inversion, model: ForwardModel) -> None:
-        if not isinstance(inversion, Inversion):
-            raise InvalidInversion(f"expected an Inversion, got {type(inversion).__name__}")
-        if not isinstance(inversion.x, Image):
-            raise InvalidInversion(
-                f"captioner inversions must hold an Image in .x, got {type(inversion.x).__name__}"
-            )
-        inversion.x.validate(model.input_spec)
 
     def scoring_fields(
         self, model: ForwardModel, items: Sequence[TargetItem], inversions: Sequence[Inversion]

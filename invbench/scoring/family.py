@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from invbench.contracts.errors import InvalidInversion
 from invbench.contracts.forward_model import ForwardModel
 from invbench.contracts.inversion import Inversion
 from invbench.target_sets import TargetItem, TargetSet
@@ -46,9 +47,20 @@ class FamilyAdapter(ABC):
                 sources[field] = f"{model.model_id}@{model.weights_sha256[:12]}"
         return sources
 
-    @abstractmethod
+    input_type: ClassVar[type]  # what ``Inversion.x`` must hold (``Waveform``, ``Image``)
+
     def validate(self, inversion: Inversion, model: ForwardModel) -> None:
         """Raise ``InvalidInversion`` naming what is wrong with ``inversion``."""
+        if not isinstance(inversion, Inversion):
+            raise InvalidInversion(f"expected an Inversion, got {type(inversion).__name__}")
+        if not isinstance(inversion.x, self.input_type):
+            name = self.input_type.__name__
+            article = "an" if name[0] in "AEIOU" else "a"
+            raise InvalidInversion(
+                f"{self.family} inversions must hold {article} {name} in .x, "
+                f"got {type(inversion.x).__name__}"
+            )
+        inversion.x.validate(model.input_spec)
 
     @abstractmethod
     def scoring_fields(
