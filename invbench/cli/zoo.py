@@ -30,8 +30,8 @@ def zoo_list() -> None:
             manifest = json.loads(manifest_path.read_text())
             sha = next(iter(manifest["files"].values()))[:12]
             size = f"{manifest['bytes'] / 2**20:.1f} MiB"
-            quality = ", ".join(f"{k}={v}" for k, v in manifest["quality"].items()
-                                if isinstance(v, float))
+            headline = [(k, v) for k, v in manifest["quality"].items() if isinstance(v, float)]
+            quality = f"{headline[0][0]}={headline[0][1]:.3f}" if headline else ""
             minutes = f"{manifest['training']['seconds'] / 60:.1f}"
         else:
             sha, size, quality, minutes = "(not shipped)", "", "", ""
