@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -62,27 +62,36 @@ class Metric(ABC):
     def score_item(self, **fields: Any) -> dict[str, float]:
         """Values for one item; raise :class:`MetricInputError` if the item cannot be scored."""
 
-    def score(self, fields: Mapping[str, Sequence[Any]]) -> list[ItemScores]:
-        """Score a batch given as ``{field: [value per item]}``; one failure stays per item."""
+    def per_item(
+        self, fields: Mapping[str, Sequence[Any]], fn: Callable[..., Any]
+    ) -> list[tuple[Any, str | None]]:
+        """``fn(**item)`` for each item of ``{field: [value per item]}``: ``(result, None)`` or
+        ``(None, reason)``. One item's failure (bad input or a bug) never costs the others."""
         missing = [name for name in self.requires if name not in fields]
         if missing:
             raise KeyError(f"metric {self.name!r} needs scoring fields {missing}")
         n = len(fields[self.requires[0]]) if self.requires else 0
-        results = []
+        out: list[tuple[Any, str | None]] = []
         for i in range(n):
             item = {name: fields[name][i] for name in self.requires}
             try:
-                values = self.score_item(**item)
+                out.append((fn(**item), None))
             except MetricInputError as exc:
-                results.append(ItemScores(error=f"{self.name}: {exc}"))
-                continue
-            except Exception as exc:  # a bug on one item must not cost the others their scores
+                out.append((None, f"{self.name}: {exc}"))
+            except Exception as exc:
                 text = " ".join(str(exc).split())
-                results.append(ItemScores(error=f"{self.name}: {type(exc).__name__}: {text}"))
-                continue
-            bad = [k for k, v in values.items() if not math.isfinite(v)]
+                out.append((None, f"{self.name}: {type(exc).__name__}: {text}"))
+        return out
+
+    def score(self, fields: Mapping[str, Sequence[Any]]) -> list[ItemScores]:
+        """Score a batch given as ``{field: [value per item]}``; one failure stays per item."""
+        results = []
+        for values, error in self.per_item(fields, self.score_item):
+            bad = [] if error else [k for k, v in values.items() if not math.isfinite(v)]
             if bad:
-                results.append(ItemScores(error=f"{self.name}: non-finite value for {bad}"))
+                error = f"{self.name}: non-finite value for {bad}"
+            if error:
+                results.append(ItemScores(error=error))
             else:
                 results.append(ItemScores(values=values))
         return results

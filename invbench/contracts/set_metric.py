@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from invbench.contracts.metric import Metric, MetricInputError
+from invbench.contracts.metric import Metric
 
 
 @dataclass
@@ -56,24 +56,13 @@ class SetMetric(Metric):
 
     def features(self, fields: Mapping[str, Sequence[Any]]) -> list[ItemFeatures]:
         """Per-item features for a batch ``{field: [value per item]}``; failures stay per item."""
-        missing = [name for name in self.requires if name not in fields]
-        if missing:
-            raise KeyError(f"metric {self.name!r} needs scoring fields {missing}")
-        n = len(fields[self.requires[0]]) if self.requires else 0
+
+        def vector(**item: Any) -> np.ndarray:
+            return np.asarray(self.item_features(**item), dtype=np.float64).reshape(-1)
+
         out = []
-        for i in range(n):
-            item = {name: fields[name][i] for name in self.requires}
-            try:
-                vector = np.asarray(self.item_features(**item), dtype=np.float64).reshape(-1)
-            except MetricInputError as exc:
-                out.append(ItemFeatures(error=f"{self.name}: {exc}"))
-                continue
-            except Exception as exc:  # one bad item must not cost the others their features
-                text = " ".join(str(exc).split())
-                out.append(ItemFeatures(error=f"{self.name}: {type(exc).__name__}: {text}"))
-                continue
-            if not np.isfinite(vector).all():
-                out.append(ItemFeatures(error=f"{self.name}: non-finite features"))
-            else:
-                out.append(ItemFeatures(features=vector))
+        for features, error in self.per_item(fields, vector):
+            if error is None and not np.isfinite(features).all():
+                error = f"{self.name}: non-finite features"
+            out.append(ItemFeatures(error=error) if error else ItemFeatures(features=features))
         return out
