@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Literal
 
 import torch
 
 from invbench.contracts.inversion import InversionProblem
 from invbench.contracts.inverter import InverterConfig
+from invbench.inverters.item_trace import ItemTrace
 
 Parameterisation = Literal["sigmoid", "clamp"]
 _EDGE = 1e-3  # pixels are kept this far inside (0, 1) before a logit, so latents stay finite
@@ -50,17 +50,6 @@ def to_pixels(latent: torch.Tensor, parameterisation: Parameterisation) -> torch
     return torch.sigmoid(latent) if parameterisation == "sigmoid" else latent
 
 
-@dataclass
-class PixelTrace:
-    """What happened to one item: steps taken, the model loss at each, and why it stopped."""
-
-    steps: int = 0
-    done: bool = False
-    losses: list[float] = field(default_factory=list)
-    successes: int = 0
-    first_success: int | None = None  # 1-based step of the first teacher-forced success
-
-
 # (item index, the image measured this step, model loss, teacher-forced success) -> stop item?
 StepCallback = Callable[[int, torch.Tensor, float, bool], bool]
 # (item index, its differentiable image) -> a scalar added to its loss (e.g. a distance penalty)
@@ -73,7 +62,7 @@ def optimise_pixels(
     cfg: PixelOptimisationConfig,
     on_step: StepCallback,
     penalty: Penalty | None = None,
-) -> tuple[list[torch.Tensor], list[PixelTrace]]:
+) -> tuple[list[torch.Tensor], list[ItemTrace]]:
     """Adam from the images ``start`` against ``problem.forward.objective`` (+ ``penalty``).
 
     ``on_step`` sees every measured image, before the update that follows it, and returns True
@@ -87,7 +76,7 @@ def optimise_pixels(
     mode = cfg.parameterisation
     latents = [to_latent(x.to(problem.device), mode).requires_grad_(True) for x in start]
     optimizer = torch.optim.Adam(latents, lr=cfg.lr)
-    traces = [PixelTrace() for _ in latents]
+    traces = [ItemTrace() for _ in latents]
     total = problem.max_steps(cfg.steps)
     for step in range(total):
         active = [i for i, t in enumerate(traces) if not t.done]

@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Literal
 
 import torch
 
 from invbench.contracts.inversion import InversionProblem
 from invbench.contracts.inverter import InverterConfig
+from invbench.inverters.item_trace import ItemTrace
 
 
 class ClipLengthConfig(InverterConfig):
@@ -50,14 +50,6 @@ class WaveformOptimisationConfig(ClipLengthConfig):
 
     def objective_options(self) -> dict:
         return {"encoder_frames": self.encoder_frames} if self.encoder_frames != "full" else {}
-
-
-@dataclass
-class ItemTrace:
-    steps: int = 0
-    done: bool = False
-    losses: list[float] = field(default_factory=list)
-    successes: int = 0
 
 
 class VerifiedSuccess:
