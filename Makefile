@@ -17,7 +17,7 @@ install-dev: install
 evaluate: install
 	$(PYTHON) -m invbench.cli.main evaluate \
 		--leaderboard asr=leaderboard/mini-asr.csv \
-		--leaderboard captioner=leaderboard/mini-image.csv
+		--leaderboard captioner,generator=leaderboard/mini-image.csv
 
 test: install-dev
 	$(PYTHON) -m pytest -q -p no:cacheprovider

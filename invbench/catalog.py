@@ -18,11 +18,17 @@ for _name, _spec in {
     "pixels-perturb": "invbench.inverters.pixels_perturb:PixelsPerturb",
     "reference": "invbench.inverters.reference:Reference",
     "noise": "invbench.inverters.noise:Noise",
+    "soft-prompt": "invbench.inverters.soft_prompt:SoftPrompt",
+    "pez": "invbench.inverters.pez:PEZ",
+    "random-tokens": "invbench.inverters.random_tokens:RandomTokens",
+    "captioner-bridge": "invbench.inverters.captioner_bridge:CaptionerBridge",
+    "generator-bridge": "invbench.inverters.generator_bridge:GeneratorBridge",
 }.items():
     INVERTERS.add(_name, _spec)
 
 FORWARD_MODELS.add("whisper", "invbench.models.whisper_asr:WhisperASR")
 FORWARD_MODELS.add("shapes-captioner", "invbench.models.shapes_captioner:ShapesCaptioner")
+FORWARD_MODELS.add("shapes-generator", "invbench.models.shapes_generator:ShapesGenerator")
 
 for _name, _spec in {
     "wer": "invbench.metrics.text_error:WordErrorRate",
@@ -39,6 +45,10 @@ for _name, _spec in {
     "psnr": "invbench.metrics.image_similarity:PSNR",
     "clip_score": "invbench.metrics.clip_score:CLIPScore",
     "fid_kid": "invbench.metrics.image_distribution:ImageDistribution",
+    "clip_image_similarity": "invbench.metrics.clip_image_similarity:CLIPImageSimilarity",
+    "projection_gap": "invbench.metrics.clip_image_similarity:ProjectionGap",
+    "nearest_token_cosine": "invbench.metrics.token_interpretability:NearestTokenCosine",
+    "token_validity": "invbench.metrics.token_interpretability:TokenValidity",
 }.items():
     METRICS.add(_name, _spec)
 

@@ -167,7 +167,7 @@ def load_target_set(ref: TargetSetRef, search_dirs: Iterable[Path]) -> TargetSet
     items = [
         TargetItem(
             id=row["id"],
-            target=row["target"],
+            target=_decode_fields(root, row["target"], manifest),
             hidden=_decode_fields(root, row.get("hidden") or {}, manifest),
             metadata=row.get("metadata") or {},
         )

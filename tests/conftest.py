@@ -20,3 +20,11 @@ def image_include_path(tmp_path: Path) -> Path:
     from target_fixtures import build_image_include_path
 
     return build_image_include_path(tmp_path / "include")
+
+
+@pytest.fixture
+def generator_include_path(tmp_path: Path) -> Path:
+    """``targets/images-tiny`` (2 generated-image targets) and the task ``generator/tiny``."""
+    from target_fixtures import build_generator_include_path
+
+    return build_generator_include_path(tmp_path / "include")

@@ -102,3 +102,42 @@ default_batch_size: {batch_size}
     (root / "tasks").mkdir(parents=True, exist_ok=True)
     (root / "tasks" / "captioner-tiny.yaml").write_text(task)
     return root
+
+
+GENERATOR_SOURCE = resource_dir("data") / "targets" / "images-mini"
+
+
+def build_generator_include_path(root: Path, n: int = 2, max_steps: int = 3,
+                                 batch_size: int = 1) -> Path:
+    """``root/targets/images-tiny`` (first ``n`` images-mini targets) and
+    ``root/tasks/generator-tiny.yaml`` using the shipped generator and mini-CLIP."""
+    target_dir = root / "targets" / "images-tiny"
+    lines = (GENERATOR_SOURCE / "targets.jsonl").read_text().splitlines()[:n]
+    for rel in (json.loads(x)["target"]["image"] for x in lines):
+        (target_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(GENERATOR_SOURCE / rel, target_dir / rel)
+    (target_dir / "targets.jsonl").write_text("\n".join(lines) + "\n")
+    rehash(target_dir, GENERATOR_SOURCE, "images-tiny")
+    manifest = json.loads((target_dir / "manifest.json").read_text())
+    task = f"""
+name: generator/tiny
+version: 1
+family: generator
+suite: tiny
+description: two generated-image targets for tests
+forward_model: {{id: shapes-generator, options: {{name: generator, seed: 0}}}}
+targets: {{name: images-tiny, version: 1, content_sha256: "{manifest["content_sha256"]}"}}
+metrics:
+  - {{id: clip_image_similarity, options: {{model: mini-clip}}}}
+  - ssim
+  - {{id: bleu, prefix: prompt_}}
+  - nearest_token_cosine
+  - token_validity
+  - {{id: projection_gap, options: {{model: mini-clip}}}}
+main_scores: {{alignment: clip_image_similarity, interpretability: nearest_token_cosine}}
+budget: {{max_steps: {max_steps}, max_seconds: 60}}
+default_batch_size: {batch_size}
+"""
+    (root / "tasks").mkdir(parents=True, exist_ok=True)
+    (root / "tasks" / "generator-tiny.yaml").write_text(task)
+    return root

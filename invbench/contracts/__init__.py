@@ -14,6 +14,7 @@ from invbench.contracts.media import AudioSpec, Image, ImageSpec, Waveform
 from invbench.contracts.metric import ItemScores, Metric, MetricInputError, MetricOutput
 from invbench.contracts.set_metric import ItemFeatures, SetMetric
 from invbench.contracts.task_spec import MetricRef, ModelRef, TargetSetRef, TaskSpec
+from invbench.contracts.text_input import Text, TextInputModel, TextSpec, nearest_tokens
 
 __all__ = [
     "AudioSpec",
@@ -43,8 +44,12 @@ __all__ = [
     "TargetSetError",
     "TargetSetRef",
     "TaskSpec",
+    "Text",
+    "TextInputModel",
+    "TextSpec",
     "UnknownNameError",
     "Waveform",
     "config_hash",
     "item_seed",
+    "nearest_tokens",
 ]

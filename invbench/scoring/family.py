@@ -76,6 +76,7 @@ class FamilyAdapter(ABC):
 _ADAPTERS = {
     "asr": "invbench.scoring.asr:ASRFamily",
     "captioner": "invbench.scoring.captioner:CaptionerFamily",
+    "generator": "invbench.scoring.generator:GeneratorFamily",
 }
 
 

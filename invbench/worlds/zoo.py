@@ -46,6 +46,11 @@ ZOO: dict[str, ZooRecipe] = {
         {"seed": 0, "name": "mini-clip"},
         "Image encoder aligned to frozen MiniLM sentence embeddings (CLIP score, FID/KID features)",
     ),
+    "generator": ZooRecipe(
+        "invbench.worlds.train_generator:train",
+        {"seed": 0, "name": "generator"},
+        "Text-to-image rectified flow on frozen MiniLM token states (prompt -> image)",
+    ),
 }
 
 

@@ -5,7 +5,7 @@ import math
 import pandas as pd
 from helpers import invbench, records
 
-INVERTERS = "reference,noise,pixels-adam,pixels-perturb"
+INVERTERS = "reference,noise,pixels-adam,pixels-perturb,generator-bridge"
 
 
 def _run(include, out, batch_size):
@@ -19,7 +19,7 @@ def test_captioner_task_scores_batch_invariant_with_set_metrics(image_include_pa
     one = _run(image_include_path, tmp_path / "b1", 1)
     three = _run(image_include_path, tmp_path / "b3", 3)
     items = {k: r for k, r in one.items() if r.get("kind") != "set_reference"}
-    assert len(items) == 12 and one.keys() == three.keys()
+    assert len(items) == 15 and one.keys() == three.keys()
     for key, record in items.items():
         other = three[key]
         assert record["status"] == other["status"] == "ok", (key, record["message"])
@@ -38,6 +38,8 @@ def test_captioner_task_scores_batch_invariant_with_set_metrics(image_include_pa
     assert ref["exact_match"] == 1.0 and ref["transfer_exact_match"] == 1.0
     assert ref["ssim"] > 0.999  # the reference render itself (PNG round trip)
     assert by_inverter["noise"]["scores"]["exact_match"] == 0.0
+    bridge = by_inverter["generator-bridge"]["scores"]  # the generator drew the caption
+    assert bridge["transfer_exact_match"] == 1.0 and bridge["exact_match"] == 1.0
 
     table = pd.read_csv(tmp_path / "b1" / "leaderboard.csv").set_index("inverter")
     for column in ("fid", "kid", "transfer_exact_match", "clip_score"):

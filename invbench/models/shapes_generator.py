@@ -1,0 +1,196 @@
+"""The Shapes-world text-to-image generator wrapped for inversion (prompt → 64×64 image).
+
+A prompt's content tokens are embedded with all-MiniLM-L6-v2's input table, framed by MiniLM's
+``[CLS]``/``[SEP]`` rows, encoded by the frozen MiniLM into token states, and turned into an image
+by the mini-zoo rectified flow (``invbench.models.generator_net``) sampled in a few Euler steps
+from noise fixed by ``seed``. Hard prompts and soft prompts take the same path (a hard prompt is
+the table rows of its tokens), so a soft prompt equal to a caption's rows regenerates exactly the
+caption's image, and the objective is differentiable back to the input embeddings.
+
+Example (needs the shipped weights)::
+
+    model = ShapesGenerator("generator")
+    [image] = model.run([Text("a large red circle on a black background")])
+    image.pixels.shape  # (3, 64, 64), values in [0, 1]
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from invbench.contracts.errors import InvalidInversion, InvbenchError
+from invbench.contracts.forward_model import ObjectiveResult
+from invbench.contracts.media import Image
+from invbench.contracts.text_input import Text, TextInputModel, TextSpec, check_soft_embeddings
+from invbench.models.generator_net import (
+    ARCHITECTURE,
+    GeneratorConfig,
+    GeneratorNet,
+    initial_noise,
+    sample,
+)
+from invbench.models.minilm import load_minilm
+from invbench.models.zoo_weights import load_zoo_weights
+
+MAX_PROMPT_TOKENS = 64
+SUCCESS_MSE = 1e-4  # mean squared pixel error (PSNR 40 dB): the target image, up to rounding
+
+
+class ShapesGenerator(TextInputModel):
+    """A mini-zoo generator (``name``: zoo name or folder) sampled from the noise of ``seed``."""
+
+    output_modality = "image"
+
+    def __init__(self, name: str = "generator", seed: int = 0, device: str = "cpu") -> None:
+        super().__init__()
+        weights = load_zoo_weights(name)
+        if weights.manifest.get("architecture") != ARCHITECTURE:
+            raise InvbenchError(
+                f"mini-zoo model {name!r} is a {weights.manifest.get('architecture')!r}, "
+                f"not a {ARCHITECTURE!r}"
+            )
+        self.name = weights.name
+        self.seed = int(seed)
+        self.model_id = f"shapes-generator:{self.name}"
+        self.manifest = weights.manifest
+        self._device = torch.device(device)
+        self.net = GeneratorNet(GeneratorConfig.from_dict(weights.config))
+        self.net.load_state_dict(weights.state_dict)
+        self.net.to(self._device).eval()
+        self.net.requires_grad_(False)  # gradients flow to the prompt only
+        self._sha256 = weights.sha256
+        self.minilm = load_minilm(str(self._device))
+        vocab = self.minilm.token_embeddings.shape
+        self.input_spec = TextSpec(int(vocab[0]), int(vocab[1]), MAX_PROMPT_TOKENS)
+
+    @property
+    def device(self) -> torch.device:
+        return self._device
+
+    @property
+    def weights_sha256(self) -> str:
+        return self._sha256
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        info.update(
+            name=self.name,
+            architecture=ARCHITECTURE,
+            config=self.net.config.to_dict(),
+            quality=self.manifest.get("quality"),
+            noise_seed=self.seed,
+            sampler=f"Euler, {self.net.config.sample_steps} steps, bicubic 32->64",
+            text_encoder={"name": "all-MiniLM-L6-v2", "weights_sha256": self.minilm.weights_sha256},
+            objective={
+                "loss": "mean squared pixel error to the target image, per item",
+                "success": f"mean squared error <= {SUCCESS_MSE}",
+            },
+        )
+        return info
+
+    # ------------------------------------------------------------------ the vocabulary
+
+    @property
+    def token_embeddings(self) -> Tensor:
+        return self.minilm.token_embeddings
+
+    @property
+    def prompt_token_mask(self) -> Tensor:
+        return _prompt_token_mask(self.minilm.tokenizer)
+
+    @property
+    def token_strings(self) -> list[str]:
+        return _token_strings(self.minilm.tokenizer)
+
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        encoded = self.minilm.tokenizer(list(texts), add_special_tokens=False)
+        return [list(ids) for ids in encoded["input_ids"]]
+
+    def detokenize(self, ids: Sequence[int]) -> str:
+        return self.minilm.tokenizer.decode([int(i) for i in ids])
+
+    # ------------------------------------------------------------------ generation
+
+    def generate(self, content: Tensor) -> Tensor:
+        """``(B, 3, 64, 64)`` images in [0, 1] from content-token embeddings ``(B, L, D)``
+        (differentiable with respect to ``content``)."""
+        table = self.minilm.token_embeddings
+        tokenizer = self.minilm.tokenizer
+        b = content.shape[0]
+        cls = table[tokenizer.cls_token_id].expand(b, 1, -1)
+        sep = table[tokenizer.sep_token_id].expand(b, 1, -1)
+        embeds = torch.cat([cls, content.to(self._device, table.dtype), sep], dim=1)
+        mask = torch.ones(embeds.shape[:2], dtype=torch.long, device=self._device)
+        states = self.minilm.model(inputs_embeds=embeds, attention_mask=mask).last_hidden_state
+        noise = initial_noise(self.seed, b, self.net.config.resolution).to(self._device)
+        return sample(self.net, states, mask.bool(), noise)
+
+    def _run(self, inputs: Sequence[Text]) -> list[Image]:
+        prompts = []
+        for item in inputs:
+            if not isinstance(item, Text):
+                got = type(item).__name__
+                raise InvalidInversion(f"the generator needs a Text prompt, got {got}")
+            item.validate(self.input_spec)
+            [ids] = self.tokenize([item.text])
+            if not 1 <= len(ids) <= self.input_spec.max_tokens:
+                raise InvalidInversion(
+                    f"the prompt has {len(ids)} tokens, expected 1 to {self.input_spec.max_tokens}"
+                )
+            prompts.append(self.embed(ids))
+        return self._run_from_embeddings(prompts)
+
+    def _run_from_embeddings(self, prompts: Sequence[Tensor]) -> list[Image]:
+        # One item at a time: an image never depends on its batch-mates, not even numerically.
+        out = []
+        for soft in prompts:
+            soft = check_soft_embeddings(soft, self.input_spec)
+            out.append(Image(self.generate(soft[None].float())[0].cpu()))
+        return out
+
+    def _objective(self, x: Tensor, targets: Sequence[Any], **options: Any) -> ObjectiveResult:
+        """Per-item mean squared pixel error between the image generated from the soft prompts
+        ``x`` ``(B, L, D)`` and the target images; ``success`` once it is at most
+        ``SUCCESS_MSE``. Targets are :class:`Image` or objects whose payload has ``"image"``."""
+        if options:
+            raise InvbenchError(f"the generator's objective has no options, got {sorted(options)}")
+        spec = self.input_spec
+        if not isinstance(x, Tensor) or x.ndim != 3 or x.shape[2] != spec.embedding_dim:
+            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+            raise InvbenchError(
+                f"objective expects (B, L, {spec.embedding_dim}) soft prompts, got {shape}"
+            )
+        if x.shape[0] != len(targets):
+            raise InvbenchError(f"objective got {x.shape[0]} prompts for {len(targets)} targets")
+        wanted = torch.stack([_target_pixels(t) for t in targets]).to(self._device)
+        images = self.generate(x)
+        loss = (images - wanted).pow(2).mean(dim=(1, 2, 3))
+        return ObjectiveResult(loss=loss, success=loss.detach() <= SUCCESS_MSE)
+
+
+def _target_pixels(target: Any) -> Tensor:
+    payload = getattr(target, "payload", target)
+    image = payload.get("image") if isinstance(payload, Mapping) else payload
+    if not isinstance(image, Image):
+        raise InvbenchError(f"a generator target must be an Image, got {type(image).__name__}")
+    return image.pixels.float()
+
+
+@functools.lru_cache(maxsize=4)
+def _token_strings(tokenizer) -> list[str]:
+    return tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+
+
+@functools.lru_cache(maxsize=4)
+def _prompt_token_mask(tokenizer) -> Tensor:
+    """Everything but special tokens and the never-trained ``[unusedN]`` slots."""
+    special = set(tokenizer.all_special_ids)
+    strings = _token_strings(tokenizer)
+    return torch.tensor(
+        [i not in special and not s.startswith("[unused") for i, s in enumerate(strings)]
+    )
