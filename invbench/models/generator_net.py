@@ -13,9 +13,10 @@ back-propagating through the sampler and through MiniLM into its input embedding
 Flux means back-propagating through its sampler into T5/CLIP embeddings.
 
 Layout (cheap on a CPU): the 32×32 image is folded into a 12-channel 16×16 map (pixel unshuffle),
-a two-level U-Net (16×16 and 8×8) with FiLM-conditioned residual blocks and cross-attention to the
-token states at both levels and learned position embeddings; the time embedding plus the masked mean of the token states (a pooled
-text vector, as Flux feeds CLIP's) modulates every block.
+a two-level U-Net (16×16 and 8×8) with learned position embeddings, FiLM-conditioned residual
+blocks and cross-attention to the token states at both levels; the time embedding plus the
+masked mean of the token states (a pooled text vector, as Flux feeds CLIP's) modulates every
+block.
 """
 
 from __future__ import annotations

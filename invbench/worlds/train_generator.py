@@ -1,7 +1,8 @@
 """Train the Shapes-world text-to-image generator (the ``generator`` zoo recipe).
 
-A rectified flow (``invbench.models.generator_net``, predicting the clean image) learns to draw the canonical layout of a
-caption (``invbench.worlds.canonical_layout``) at 32×32 from frozen MiniLM token states. The
+A rectified flow (``invbench.models.generator_net``, predicting the clean image) learns to draw
+the canonical layout of a caption (``invbench.worlds.canonical_layout``) at 32×32 from frozen
+MiniLM token states. The
 training pool is the first ``pool_captions`` distinct train-split captions: their 32×32 images
 (the 64×64 render, 2×2 average-pooled) and MiniLM token states are computed once, then visited in
 seeded per-epoch permutations; each step draws fresh noise and times (half on the sampler's own
