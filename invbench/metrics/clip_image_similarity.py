@@ -60,8 +60,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from invbench.contracts.media import Image
-from invbench.contracts.metric import Metric, MetricInputError, MetricOutput
-from invbench.metrics.clip_score import ClipJudge, judge_image, judge_name, load_judge
+from invbench.contracts.metric import MetricInputError, MetricOutput
+from invbench.metrics.clip_score import JudgedMetric, judge_image, judge_name
 
 
 def _embedding(judge: Any, image: Any, field: str) -> np.ndarray:
@@ -91,20 +91,10 @@ def reference_cosines(judge: Any, reference_image: Any, **images: Any) -> dict[s
     }
 
 
-class _JudgedImageMetric(Metric):
+class _JudgedImageMetric(JudgedMetric):
     """A metric on judge-CLIP image embeddings; the judge is loaded on first use."""
 
     reference: ClassVar[str] = "torchmetrics"
-
-    def __init__(self, model: str = "mini-clip", judge: ClipJudge | None = None) -> None:
-        self.model = model
-        self._judge = judge
-
-    @property
-    def judge(self) -> ClipJudge:
-        if self._judge is None:
-            self._judge = load_judge(self.model)
-        return self._judge
 
     def settings(self) -> dict[str, Any]:
         judge = self.judge

@@ -135,16 +135,8 @@ class RandomProjectionJudge:
         return torch.nn.functional.normalize(torch.stack(rows), dim=-1)
 
 
-class CLIPScore(Metric):
-    """Hessel et al.'s CLIPScore ``2.5 * max(cos, 0)`` of the image and the target caption."""
-
-    name: ClassVar[str] = "clip_score"
-    description: ClassVar[str] = "2.5 * max(cos(judge image emb., judge text emb.), 0)"
-    requires: ClassVar[tuple[str, ...]] = ("image", "target_text")
-    reference: ClassVar[str] = "torchmetrics"
-    outputs: ClassVar[tuple[MetricOutput, ...]] = (
-        MetricOutput("clip_score", True, (0.0, W), "2.5 * max(cosine, 0) by the judge CLIP"),
-    )
+class JudgedMetric(Metric):
+    """A metric that reads a judge CLIP (``model``, or ``judge`` given), loaded on first use."""
 
     def __init__(self, model: str = "mini-clip", judge: ClipJudge | None = None) -> None:
         self.model = model
@@ -155,6 +147,18 @@ class CLIPScore(Metric):
         if self._judge is None:
             self._judge = load_judge(self.model)
         return self._judge
+
+
+class CLIPScore(JudgedMetric):
+    """Hessel et al.'s CLIPScore ``2.5 * max(cos, 0)`` of the image and the target caption."""
+
+    name: ClassVar[str] = "clip_score"
+    description: ClassVar[str] = "2.5 * max(cos(judge image emb., judge text emb.), 0)"
+    requires: ClassVar[tuple[str, ...]] = ("image", "target_text")
+    reference: ClassVar[str] = "torchmetrics"
+    outputs: ClassVar[tuple[MetricOutput, ...]] = (
+        MetricOutput("clip_score", True, (0.0, W), "2.5 * max(cosine, 0) by the judge CLIP"),
+    )
 
     def settings(self) -> dict[str, Any]:
         judge = self.judge

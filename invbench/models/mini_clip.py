@@ -38,8 +38,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from invbench.contracts.errors import InvbenchError
-
 ARCHITECTURE = "mini-clip-cnn-v1"
 TEXT_DIM = 384
 IMAGE_SIZE = 64
@@ -123,12 +121,7 @@ class MiniCLIP:
     def __init__(self, name: str = "mini-clip", device: str = "cpu") -> None:
         from invbench.models.zoo_weights import load_zoo_weights
 
-        weights = load_zoo_weights(name)
-        if weights.manifest.get("architecture") != ARCHITECTURE:
-            raise InvbenchError(
-                f"mini-zoo model {name!r} has architecture "
-                f"{weights.manifest.get('architecture')!r}, not {ARCHITECTURE!r}"
-            )
+        weights = load_zoo_weights(name, ARCHITECTURE)
         config = dict(weights.config)
         self.net = MiniCLIPNet(
             widths=config["widths"],

@@ -29,7 +29,7 @@ from torch import Tensor, nn
 from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.forward_model import ForwardModel, ObjectiveResult
 from invbench.contracts.media import Image, ImageSpec
-from invbench.models.zoo_weights import load_zoo_weights
+from invbench.models.zoo_weights import ZooNetwork
 from invbench.worlds.shapes import (
     BOS,
     EOS,
@@ -182,7 +182,7 @@ def caption_loss(logits: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
     return (ce * scored).sum(dim=1), exact
 
 
-class ShapesCaptioner(ForwardModel):
+class ShapesCaptioner(ZooNetwork, ForwardModel):
     """A mini-zoo Shapes captioner wrapped for inversion (``name``: zoo name or folder)."""
 
     input_modality = "image"
@@ -191,37 +191,15 @@ class ShapesCaptioner(ForwardModel):
 
     def __init__(self, name: str = "captioner", device: str = "cpu") -> None:
         super().__init__()
-        weights = load_zoo_weights(name)
-        if weights.manifest.get("architecture") != ARCHITECTURE:
-            raise InvbenchError(
-                f"mini-zoo model {name!r} is a {weights.manifest.get('architecture')!r}, "
-                f"not a {ARCHITECTURE!r}"
-            )
-        self.name = weights.name
-        self.model_id = f"shapes-captioner:{self.name}"
-        self.manifest = weights.manifest
-        self._device = torch.device(device)
-        self.net = CaptionerNet(CaptionerConfig.from_dict(weights.config))
-        self.net.load_state_dict(weights.state_dict)
-        self.net.to(self._device).eval()
-        self.net.requires_grad_(False)  # gradients flow to the pixels only
-        self._sha256 = weights.sha256
-
-    @property
-    def device(self) -> torch.device:
-        return self._device
-
-    @property
-    def weights_sha256(self) -> str:
-        return self._sha256
+        self._load_network(
+            name, ARCHITECTURE, lambda c: CaptionerNet(CaptionerConfig.from_dict(c)), device,
+            "shapes-captioner",
+        )
 
     def describe(self) -> dict[str, Any]:
         info = super().describe()
         info.update(
-            name=self.name,
-            architecture=ARCHITECTURE,
-            config=self.net.config.to_dict(),
-            quality=self.manifest.get("quality"),
+            **self.zoo_facts(),
             decoding="greedy argmax, batched, at most MAX_CAPTION_WORDS words + <eos>",
             objective={
                 "loss": "teacher-forced cross-entropy summed over the caption's words and <eos>",

@@ -35,54 +35,32 @@ from invbench.models.generator_net import (
     sample,
 )
 from invbench.models.minilm import load_minilm
-from invbench.models.zoo_weights import load_zoo_weights
+from invbench.models.zoo_weights import ZooNetwork
 
 MAX_PROMPT_TOKENS = 64
 SUCCESS_MSE = 1e-4  # mean squared pixel error (PSNR 40 dB): the target image, up to rounding
 
 
-class ShapesGenerator(TextInputModel):
+class ShapesGenerator(ZooNetwork, TextInputModel):
     """A mini-zoo generator (``name``: zoo name or folder) sampled from the noise of ``seed``."""
 
     output_modality = "image"
 
     def __init__(self, name: str = "generator", seed: int = 0, device: str = "cpu") -> None:
         super().__init__()
-        weights = load_zoo_weights(name)
-        if weights.manifest.get("architecture") != ARCHITECTURE:
-            raise InvbenchError(
-                f"mini-zoo model {name!r} is a {weights.manifest.get('architecture')!r}, "
-                f"not a {ARCHITECTURE!r}"
-            )
-        self.name = weights.name
+        self._load_network(
+            name, ARCHITECTURE, lambda c: GeneratorNet(GeneratorConfig.from_dict(c)), device,
+            "shapes-generator",
+        )
         self.seed = int(seed)
-        self.model_id = f"shapes-generator:{self.name}"
-        self.manifest = weights.manifest
-        self._device = torch.device(device)
-        self.net = GeneratorNet(GeneratorConfig.from_dict(weights.config))
-        self.net.load_state_dict(weights.state_dict)
-        self.net.to(self._device).eval()
-        self.net.requires_grad_(False)  # gradients flow to the prompt only
-        self._sha256 = weights.sha256
         self.minilm = load_minilm(str(self._device))
         vocab = self.minilm.token_embeddings.shape
         self.input_spec = TextSpec(int(vocab[0]), int(vocab[1]), MAX_PROMPT_TOKENS)
 
-    @property
-    def device(self) -> torch.device:
-        return self._device
-
-    @property
-    def weights_sha256(self) -> str:
-        return self._sha256
-
     def describe(self) -> dict[str, Any]:
         info = super().describe()
         info.update(
-            name=self.name,
-            architecture=ARCHITECTURE,
-            config=self.net.config.to_dict(),
-            quality=self.manifest.get("quality"),
+            **self.zoo_facts(),
             noise_seed=self.seed,
             sampler=f"Euler, {self.net.config.sample_steps} steps, bicubic 32->64",
             text_encoder={"name": "all-MiniLM-L6-v2", "weights_sha256": self.minilm.weights_sha256},

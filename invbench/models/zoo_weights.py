@@ -54,8 +54,9 @@ def model_folder(name_or_path: str | Path) -> Path:
     return folder
 
 
-def load_zoo_weights(name_or_path: str | Path) -> ZooWeights:
-    """Verify the manifest's sha256 of the weights, then load them with safetensors."""
+def load_zoo_weights(name_or_path: str | Path, architecture: str | None = None) -> ZooWeights:
+    """Verify the manifest's sha256 of the weights (and, if given, that the manifest names
+    ``architecture``), then load them with safetensors."""
     from safetensors.torch import load_file
 
     folder = model_folder(name_or_path)
@@ -65,6 +66,11 @@ def load_zoo_weights(name_or_path: str | Path) -> ZooWeights:
         if not path.is_file():
             raise InvbenchError(f"mini-zoo model folder {folder} lacks {path.name}")
     manifest = json.loads(manifest_path.read_text())
+    if architecture is not None and manifest.get("architecture") != architecture:
+        raise InvbenchError(
+            f"mini-zoo model {str(name_or_path)!r} is a {manifest.get('architecture')!r}, "
+            f"not a {architecture!r}"
+        )
     expected = manifest.get("files", {}).get(WEIGHTS_FILE)
     actual = sha256_file(weights_path)
     if actual != expected:
@@ -74,3 +80,45 @@ def load_zoo_weights(name_or_path: str | Path) -> ZooWeights:
             f"`invbench zoo train {manifest.get('name', folder.name)}`)"
         )
     return ZooWeights(manifest["name"], load_file(str(weights_path)), manifest["config"], manifest)
+
+
+class ZooNetwork:
+    """Mixin for forward models whose frozen network comes from the mini zoo: loads and
+    verifies it, and reports its device, weights hash and manifest facts."""
+
+    name: str
+    manifest: dict[str, Any]
+    net: torch.nn.Module
+
+    def _load_network(
+        self, name: str, architecture: str, build: Any, device: str, id_prefix: str
+    ) -> ZooWeights:
+        """``self.net = build(config)`` with the verified weights, frozen, in eval mode."""
+        weights = load_zoo_weights(name, architecture)
+        self.name = weights.name
+        self.model_id = f"{id_prefix}:{self.name}"
+        self.manifest = weights.manifest
+        self._device = torch.device(device)
+        self.net = build(weights.config)
+        self.net.load_state_dict(weights.state_dict)
+        self.net.to(self._device).eval()
+        self.net.requires_grad_(False)  # gradients flow to the inputs only
+        self._sha256 = weights.sha256
+        return weights
+
+    @property
+    def device(self) -> torch.device:
+        return self._device
+
+    @property
+    def weights_sha256(self) -> str:
+        return self._sha256
+
+    def zoo_facts(self) -> dict[str, Any]:
+        """What a run manifest records about the zoo network."""
+        return {
+            "name": self.name,
+            "architecture": self.manifest.get("architecture"),
+            "config": self.manifest.get("config"),
+            "quality": self.manifest.get("quality"),
+        }

@@ -13,7 +13,6 @@ the rounding a different CPU's float arithmetic could flip).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ import torch
 from invbench.files import atomic_write_bytes, sha256_file
 from invbench.target_sets import content_sha256
 from invbench.worlds.shapes import IMAGE_SIZE, caption, take_scenes
-from invbench.worlds.shapes_targets import JUDGES, png
+from invbench.worlds.shapes_targets import JUDGES, image_set_main, png
 
 NAME = "images-mini"
 VERSION = 1
@@ -129,18 +128,7 @@ def verify(root: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--verify", action="store_true", help="check, do not write")
-    args = parser.parse_args(argv)
-    if args.verify:
-        bad = verify(args.out)
-        print("all images match" if not bad else f"{len(bad)} differ: {bad[:5]}")
-        return 1 if bad else 0
-    manifest = build(args.out)
-    print(f"wrote {manifest['count']} targets to {args.out}; "
-          f"content_sha256 {manifest['content_sha256']}")
-    return 0
+    return image_set_main(argv, __doc__, DEFAULT_OUT, build, verify)
 
 
 if __name__ == "__main__":

@@ -142,19 +142,27 @@ def verify(root: Path) -> list[str]:
     return bad
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+def image_set_main(
+    argv: list[str] | None, doc: str, default_out: Path, build, verify,
+) -> int:
+    """The command line shared by the image target-set builders: build into ``--out``, or
+    ``--verify`` the stored images against a re-run of their recipe."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=default_out)
     parser.add_argument("--verify", action="store_true", help="check, do not write")
     args = parser.parse_args(argv)
     if args.verify:
         bad = verify(args.out)
-        print("all renders match" if not bad else f"{len(bad)} differ: {bad[:5]}")
+        print("all images match" if not bad else f"{len(bad)} differ: {bad[:5]}")
         return 1 if bad else 0
     manifest = build(args.out)
-    print(f"wrote {manifest['count']} targets and {manifest['pool_count']} pool renders to "
+    print(f"wrote {manifest['count']} targets and {manifest.get('pool_count', 0)} pool images to "
           f"{args.out}; content_sha256 {manifest['content_sha256']}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return image_set_main(argv, __doc__, DEFAULT_OUT, build, verify)
 
 
 if __name__ == "__main__":

@@ -15,10 +15,6 @@ bit-identical weights.
 
 from __future__ import annotations
 
-import argparse
-import json
-import math
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -33,9 +29,15 @@ from invbench.models.shapes_captioner import (
     caption_loss,
     teacher_forcing,
 )
-from invbench.resources import resource_dir
+from invbench.worlds.recipe import (
+    learning_rate,
+    output_folder,
+    recipe_main,
+    recipe_record,
+    resolve_settings,
+)
 from invbench.worlds.shapes import caption, render, split_scenes, take_scenes
-from invbench.worlds.zoo import recipe_command, save_zoo_model
+from invbench.worlds.zoo import save_zoo_model
 
 SETTINGS: dict[str, Any] = {
     "steps": 2000,
@@ -111,14 +113,6 @@ def exact_accuracy(net: CaptionerNet, scenes: list, batch_size: int = 250) -> fl
     return hits / len(scenes)
 
 
-def learning_rate(step: int, s: dict[str, Any]) -> float:
-    """Linear warmup to ``lr``, then cosine decay to ``min_lr`` at the last step."""
-    if step < s["warmup_steps"]:
-        return s["lr"] * (step + 1) / s["warmup_steps"]
-    progress = (step - s["warmup_steps"]) / max(1, s["steps"] - s["warmup_steps"])
-    return s["min_lr"] + 0.5 * (s["lr"] - s["min_lr"]) * (1 + math.cos(math.pi * progress))
-
-
 def train(
     out_dir: Path | None = None,
     seed: int = 0,
@@ -135,19 +129,8 @@ def train(
     """
     from tqdm import tqdm
 
-    config_fields = set(CaptionerConfig().to_dict())
-    settings = {**SETTINGS, **(QUICK if quick else {})}
-    settings.update({k: v for k, v in overrides.items() if k not in config_fields})
-    config = CaptionerConfig.from_dict({k: v for k, v in overrides.items() if k in config_fields})
-    unknown = set(overrides) - config_fields - set(SETTINGS)
-    if unknown:
-        raise TypeError(f"unknown training settings {sorted(unknown)}")
-    if out_dir is None:
-        out_dir = (
-            Path(tempfile.mkdtemp(prefix=f"{name}-quick-"))
-            if quick
-            else resource_dir("data") / "models" / name
-        )
+    settings, config = resolve_settings(SETTINGS, QUICK, CaptionerConfig, quick, overrides)
+    out_dir = output_folder(out_dir, name, quick)
     data_seed = seed
 
     threads = torch.get_num_threads()
@@ -210,15 +193,10 @@ def train(
         architecture=ARCHITECTURE,
         config=config.to_dict(),
         state_dict=net.state_dict(),
-        recipe={
-            "command": recipe_command(name),
-            "module": "invbench.worlds.train_captioner:train",
-            "seed": seed,
-            "data_seed": data_seed,
-            "quick": quick,
-            "minutes": minutes,
-            "settings": {**settings, "config": config.to_dict()},
-        },
+        recipe=recipe_record(
+            name, "invbench.worlds.train_captioner:train", seed, data_seed, quick, minutes,
+            settings, config,
+        ),
         quality={
             "exact_caption_accuracy": accuracy,
             "test_renders": len(test_scenes),
@@ -243,19 +221,7 @@ def train(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Train a Shapes-world captioner (mini zoo).")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--name", default="captioner")
-    parser.add_argument("--out-dir", type=Path, default=None)
-    parser.add_argument("--minutes", type=float, default=None)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=JSON", help="override a setting"
-    )
-    args = parser.parse_args(argv)
-    overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
-    manifest = train(args.out_dir, args.seed, args.name, args.minutes, args.quick, **overrides)
-    print(json.dumps({"quality": manifest["quality"], "training": manifest["training"]}))
+    recipe_main(train, "Train a Shapes-world captioner (mini zoo).", "captioner", argv)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,7 @@ bit-identical weights.
 
 from __future__ import annotations
 
-import argparse
 import copy
-import json
-import math
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -39,10 +35,16 @@ from invbench.models.generator_net import (
     initial_noise,
     sample,
 )
-from invbench.resources import resource_dir
 from invbench.worlds.canonical_layout import canonical_scene
+from invbench.worlds.recipe import (
+    learning_rate,
+    output_folder,
+    recipe_main,
+    recipe_record,
+    resolve_settings,
+)
 from invbench.worlds.shapes import caption, render, split_scenes, take_scenes
-from invbench.worlds.zoo import recipe_command, save_zoo_model
+from invbench.worlds.zoo import save_zoo_model
 
 SETTINGS: dict[str, Any] = {
     "steps": 6000,
@@ -152,13 +154,6 @@ def distinct_captions(split: str, count: int) -> list[str]:
     return [caption(s) for s in take_scenes(split, count, seed=0, unique=True)]
 
 
-def learning_rate(step: int, s: dict[str, Any]) -> float:
-    if step < s["warmup_steps"]:
-        return s["lr"] * (step + 1) / s["warmup_steps"]
-    progress = (step - s["warmup_steps"]) / max(1, s["steps"] - s["warmup_steps"])
-    return s["min_lr"] + 0.5 * (s["lr"] - s["min_lr"]) * (1 + math.cos(math.pi * progress))
-
-
 def flow_times(batch: int, settings: dict[str, Any], steps: int, generator) -> torch.Tensor:
     """Half (``grid_time_share``) on the sampler's Euler grid, the rest uniform in [0, 1)."""
     uniform = torch.rand(batch, generator=generator)
@@ -178,19 +173,8 @@ def train(
     """Train the generator and write it to ``out_dir`` (default ``data/models/<name>``)."""
     from tqdm import tqdm
 
-    config_fields = set(GeneratorConfig().to_dict())
-    unknown = set(overrides) - config_fields - set(SETTINGS)
-    if unknown:
-        raise TypeError(f"unknown training settings {sorted(unknown)}")
-    settings = {**SETTINGS, **(QUICK if quick else {})}
-    settings.update({k: v for k, v in overrides.items() if k not in config_fields})
-    config = GeneratorConfig.from_dict({k: v for k, v in overrides.items() if k in config_fields})
-    if out_dir is None:
-        out_dir = (
-            Path(tempfile.mkdtemp(prefix=f"{name}-quick-"))
-            if quick
-            else resource_dir("data") / "models" / name
-        )
+    settings, config = resolve_settings(SETTINGS, QUICK, GeneratorConfig, quick, overrides)
+    out_dir = output_folder(out_dir, name, quick)
 
     threads = torch.get_num_threads()
     torch.set_num_threads(settings["threads"])
@@ -250,15 +234,10 @@ def train(
         architecture=ARCHITECTURE,
         config=config.to_dict(),
         state_dict=ema.state_dict(),
-        recipe={
-            "command": recipe_command(name),
-            "module": "invbench.worlds.train_generator:train",
-            "seed": seed,
-            "data_seed": seed,
-            "quick": quick,
-            "minutes": minutes,
-            "settings": {**settings, "config": config.to_dict()},
-        },
+        recipe=recipe_record(
+            name, "invbench.worlds.train_generator:train", seed, seed, quick, minutes,
+            settings, config,
+        ),
         quality={
             "judge_exact_caption_rate": scores["captioner-judge"],
             "captioner_exact_caption_rate": scores["captioner"],
@@ -284,19 +263,7 @@ def train(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Train the Shapes-world generator (mini zoo).")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--name", default="generator")
-    parser.add_argument("--out-dir", type=Path, default=None)
-    parser.add_argument("--minutes", type=float, default=None)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=JSON", help="override a setting"
-    )
-    args = parser.parse_args(argv)
-    overrides = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
-    manifest = train(args.out_dir, args.seed, args.name, args.minutes, args.quick, **overrides)
-    print(json.dumps({"quality": manifest["quality"], "training": manifest["training"]}))
+    recipe_main(train, "Train the Shapes-world generator (mini zoo).", "generator", argv)
 
 
 if __name__ == "__main__":
