@@ -121,9 +121,11 @@ class CLIPImageSimilarity(_JudgedImageMetric):
     )
 
     def score_item(
-        self, image: Image, reference_image: Image | None = None, **_: Any
+        self, image: Image | None, reference_image: Image | None = None, **_: Any
     ) -> dict[str, float]:
-        if reference_image is None:
+        # No image: e.g. the soft-embedding regeneration (``fields: {image: soft_image}``) of an
+        # inverter that returned hard tokens only. Not scored, like a missing reference.
+        if image is None or reference_image is None:
             return {}
         cosines = reference_cosines(self.judge, reference_image, image=image)
         return {"clip_image_similarity": cosines["image"]}

@@ -2,8 +2,10 @@
 
 Each target is an image the shipped ``generator`` drew (seed-0 noise) from a test-split Shapes
 caption, which no zoo model saw in training; the caption is the hidden reference prompt. An image
-is kept only if both shipped captioners caption it exactly, so every target shows what its
-prompt says and prompt recovery has a right answer. Run::
+is kept only if the judge captioner (``captioner-judge``) captions it exactly, so every target
+shows what its prompt says and prompt recovery has a right answer; the captioner under inversion
+in the captioner family (``captioner``, which the ``captioner-bridge`` inverter uses) plays no
+part in the choice. Run::
 
     python -m invbench.worlds.generator_targets --out data/targets/images-mini
 
@@ -23,7 +25,7 @@ import torch
 from invbench.files import atomic_write_bytes, sha256_file
 from invbench.target_sets import content_sha256
 from invbench.worlds.shapes import IMAGE_SIZE, caption, take_scenes
-from invbench.worlds.shapes_targets import JUDGES, image_set_main, png
+from invbench.worlds.shapes_targets import image_set_main, png
 
 NAME = "images-mini"
 VERSION = 1
@@ -33,6 +35,7 @@ CANDIDATES = 80  # distinct test-split captions, in stream order
 TARGET_SEED = 21
 GENERATOR = "generator"
 NOISE_SEED = 0
+JUDGE = "captioner-judge"
 
 
 def candidate_captions() -> list[str]:
@@ -53,14 +56,12 @@ def generate(captions: list[str]) -> list[np.ndarray]:
 
 
 def captioned_exactly(arrays: list[np.ndarray], captions: list[str]) -> list[bool]:
+    """Whether the judge captions each (8-bit) image exactly as its prompt."""
     from invbench.models.shapes_captioner import ShapesCaptioner
 
     pixels = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float().div(255.0)
-    keep = [True] * len(captions)
-    for name in JUDGES:
-        predicted = ShapesCaptioner(name).caption_images(pixels)
-        keep = [k and p == c for k, p, c in zip(keep, predicted, captions, strict=True)]
-    return keep
+    predicted = ShapesCaptioner(JUDGE).caption_images(pixels)
+    return [p == c for p, c in zip(predicted, captions, strict=True)]
 
 
 def build(out: Path) -> dict:
@@ -72,6 +73,7 @@ def build(out: Path) -> dict:
     chosen = [i for i, ok in enumerate(keep) if ok][:TARGET_COUNT]
     if len(chosen) < TARGET_COUNT:
         raise SystemExit(f"only {len(chosen)} of {CANDIDATES} generated images pass; need more")
+    rejected = chosen[-1] + 1 - len(chosen)
     files: dict[str, str] = {}
 
     def write(rel: str, data: bytes) -> None:
@@ -86,7 +88,7 @@ def build(out: Path) -> dict:
                      "hidden": {"text": captions[i]},
                      "metadata": {"words": len(captions[i].split())}})
     write("targets.jsonl", "".join(json.dumps(r) + "\n" for r in rows).encode())
-    models = {name: load_zoo_weights(name).sha256 for name in (GENERATOR, *JUDGES)}
+    models = {name: load_zoo_weights(name).sha256 for name in (GENERATOR, JUDGE)}
     manifest = {
         "name": NAME,
         "version": VERSION,
@@ -100,9 +102,9 @@ def build(out: Path) -> dict:
             "generator": GENERATOR,
             "noise_seed": NOISE_SEED,
             "targets": f"first {TARGET_COUNT} of take_scenes('test', {CANDIDATES}, "
-            f"seed={TARGET_SEED}, unique=True) whose generated image every judge captions "
+            f"seed={TARGET_SEED}, unique=True) whose generated image {JUDGE} captions "
             "exactly",
-            "rejected_before_last_kept": chosen[-1] + 1 - len(chosen),
+            "rejected_before_last_kept": rejected,
             "models_sha256": models,
         },
         "files": files,

@@ -129,6 +129,7 @@ def test_missing_soft_image_or_reference_is_not_scored(judge) -> None:
     assert gap.score_item(soft_image=None, image=x, reference_image=y) == {}
     assert gap.score_item(soft_image=x, image=x, reference_image=None) == {}
     assert similarity.score_item(image=x, reference_image=None) == {}
+    assert similarity.score_item(image=None, reference_image=y) == {}  # no soft regeneration
     results = gap.score({"soft_image": [None, x], "image": [x, x], "reference_image": [y, y]})
     assert results[0].values == {} and results[0].error is None
     assert results[1].values == {"projection_gap": 0.0}

@@ -100,3 +100,24 @@ def test_bad_soft_prompts_and_targets_are_named(model: ShapesGenerator) -> None:
         model.run_from_embeddings([torch.full((3, 384), float("nan"))])
     with pytest.raises(InvbenchError, match="must be an Image"):
         model.objective(torch.zeros(1, 3, 384), ["a caption"])
+
+
+def test_shipped_generator_redraws_its_target_set() -> None:
+    """The shipped weights match their manifest, and regenerating images-mini's hidden prompts
+    gives back its stored targets (up to 8-bit rounding): the set and the model agree."""
+    import json
+
+    from invbench.models.zoo_weights import load_zoo_weights
+    from invbench.resources import resource_dir
+    from invbench.worlds.shapes import caption_split
+
+    weights = load_zoo_weights("generator")
+    assert weights.manifest["quality"]["judge_exact_caption_rate"] >= 0.85
+    assert weights.manifest["bytes"] <= 25 * 1024 * 1024
+    root = resource_dir("data") / "targets" / "images-mini"
+    rows = [json.loads(x) for x in (root / "targets.jsonl").read_text().splitlines()]
+    assert len(rows) >= 40
+    assert all(caption_split(row["hidden"]["text"]) == "test" for row in rows)
+    from invbench.worlds.generator_targets import verify
+
+    assert verify(root) == []
