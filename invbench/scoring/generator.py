@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from invbench.contracts.errors import InvalidInversion
+from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.forward_model import ForwardModel
 from invbench.contracts.inversion import Inversion
 from invbench.contracts.text_input import Text, TextInputModel, check_soft_embeddings
@@ -42,7 +42,10 @@ class TextInputFamily(FamilyAdapter):
     def scoring_fields(
         self, model: ForwardModel, items: Sequence[TargetItem], inversions: Sequence[Inversion]
     ) -> tuple[dict[str, list[Any]], list[dict[str, Any]]]:
-        assert isinstance(model, TextInputModel), "text-input families need a TextInputModel"
+        if not isinstance(model, TextInputModel):
+            raise InvbenchError(
+                f"the {self.family} family needs a text-input forward model, got {model.model_id}"
+            )
         prompts = [inv.x for inv in inversions]
         hard = model.run(prompts)
         soft = [
