@@ -44,6 +44,19 @@ default_batch_size: {batch_size}
     return root
 
 
+def copy_subset(source: Path, target_dir: Path, name: str, files: dict[str, list[str]],
+                media: list[str]) -> str:
+    """Copy ``media`` files and the given JSONL ``files`` (name -> lines) of ``source`` into
+    ``target_dir`` as the set ``name``; return its new content sha256."""
+    for rel in media:
+        (target_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source / rel, target_dir / rel)
+    for file, lines in files.items():
+        (target_dir / file).write_text("\n".join(lines) + "\n")
+    rehash(target_dir, source, name)
+    return json.loads((target_dir / "manifest.json").read_text())["content_sha256"]
+
+
 def rehash(target_dir: Path, source: Path = SOURCE, name: str = "transcripts-tiny") -> None:
     """(Re)write the manifest of a test target set from the files present."""
     files = {
@@ -67,18 +80,12 @@ def build_image_include_path(root: Path, n: int = 3, pool: int = 8, max_steps: i
                              batch_size: int = 1, max_seconds: float = 60) -> Path:
     """``root/targets/captions-tiny`` (first ``n`` targets, ``pool`` pool renders) and
     ``root/tasks/captioner-tiny.yaml`` using the shipped captioners and mini-CLIP."""
-    target_dir = root / "targets" / "captions-tiny"
     lines = (IMAGE_SOURCE / "targets.jsonl").read_text().splitlines()[:n]
     pool_lines = (IMAGE_SOURCE / "pool.jsonl").read_text().splitlines()[:pool]
-    rels = [json.loads(x)["hidden"]["image"] for x in lines]
-    rels += [json.loads(x)["image"] for x in pool_lines]
-    for rel in rels:
-        (target_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(IMAGE_SOURCE / rel, target_dir / rel)
-    (target_dir / "targets.jsonl").write_text("\n".join(lines) + "\n")
-    (target_dir / "pool.jsonl").write_text("\n".join(pool_lines) + "\n")
-    rehash(target_dir, IMAGE_SOURCE, "captions-tiny")
-    manifest = json.loads((target_dir / "manifest.json").read_text())
+    media = [json.loads(x)["hidden"]["image"] for x in lines]
+    media += [json.loads(x)["image"] for x in pool_lines]
+    sha = copy_subset(IMAGE_SOURCE, root / "targets" / "captions-tiny", "captions-tiny",
+                      {"targets.jsonl": lines, "pool.jsonl": pool_lines}, media)
     task = f"""
 name: captioner/tiny
 version: 1
@@ -87,7 +94,7 @@ suite: tiny
 description: three caption targets for tests
 forward_model: {{id: shapes-captioner, options: {{name: captioner}}}}
 judges: {{transfer: {{id: shapes-captioner, options: {{name: captioner-judge}}}}}}
-targets: {{name: captions-tiny, version: 1, content_sha256: {manifest["content_sha256"]}}}
+targets: {{name: captions-tiny, version: 1, content_sha256: {sha}}}
 metrics:
   - exact_match
   - bleu
@@ -111,14 +118,10 @@ def build_generator_include_path(root: Path, n: int = 2, max_steps: int = 3,
                                  batch_size: int = 1) -> Path:
     """``root/targets/images-tiny`` (first ``n`` images-mini targets) and
     ``root/tasks/generator-tiny.yaml`` using the shipped generator and mini-CLIP."""
-    target_dir = root / "targets" / "images-tiny"
     lines = (GENERATOR_SOURCE / "targets.jsonl").read_text().splitlines()[:n]
-    for rel in (json.loads(x)["target"]["image"] for x in lines):
-        (target_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(GENERATOR_SOURCE / rel, target_dir / rel)
-    (target_dir / "targets.jsonl").write_text("\n".join(lines) + "\n")
-    rehash(target_dir, GENERATOR_SOURCE, "images-tiny")
-    manifest = json.loads((target_dir / "manifest.json").read_text())
+    media = [json.loads(x)["target"]["image"] for x in lines]
+    sha = copy_subset(GENERATOR_SOURCE, root / "targets" / "images-tiny", "images-tiny",
+                      {"targets.jsonl": lines}, media)
     task = f"""
 name: generator/tiny
 version: 1
@@ -126,7 +129,7 @@ family: generator
 suite: tiny
 description: two generated-image targets for tests
 forward_model: {{id: shapes-generator, options: {{name: generator, seed: 0}}}}
-targets: {{name: images-tiny, version: 1, content_sha256: "{manifest["content_sha256"]}"}}
+targets: {{name: images-tiny, version: 1, content_sha256: "{sha}"}}
 metrics:
   - {{id: clip_image_similarity, options: {{model: mini-clip}}}}
   - ssim
