@@ -10,6 +10,7 @@ and ``pez`` are written once against this contract and serve every text-input mo
 
 from __future__ import annotations
 
+import weakref
 from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,6 +64,21 @@ def check_soft_embeddings(soft: Any, spec: TextSpec) -> torch.Tensor:
     return soft
 
 
+_unit_rows: tuple[weakref.ref, int, torch.Tensor] | None = None
+
+
+def unit_rows(table: torch.Tensor) -> torch.Tensor:
+    """``table`` with unit-norm rows, kept for the last table seen (the same unmodified tensor
+    object): projecting every optimisation step would otherwise renormalise 30k rows each time."""
+    global _unit_rows
+    held = _unit_rows
+    if held is not None and held[0]() is table and held[1] == table._version:
+        return held[2]
+    unit = torch.nn.functional.normalize(table.detach(), dim=-1)
+    _unit_rows = (weakref.ref(table), table._version, unit)
+    return unit
+
+
 def nearest_tokens(
     soft: torch.Tensor, table: torch.Tensor, allowed: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -70,9 +86,7 @@ def nearest_tokens(
     ``(V, D)`` among ``allowed`` ids (a ``(V,)`` bool mask), and that cosine. Ties go to the
     lower id. This is the projection every inverter and interpretability metric uses."""
     soft = soft.detach().to(table.dtype)
-    cosine = torch.nn.functional.normalize(soft, dim=-1) @ torch.nn.functional.normalize(
-        table, dim=-1
-    ).T
+    cosine = torch.nn.functional.normalize(soft, dim=-1) @ unit_rows(table).T
     if allowed is not None:
         cosine = cosine.masked_fill(~allowed.to(cosine.device)[None], float("-inf"))
     best, ids = cosine.max(dim=-1)

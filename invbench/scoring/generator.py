@@ -68,7 +68,8 @@ class TextInputFamily(FamilyAdapter):
             "target_text": [item.hidden.get("text") for item in items],
             "soft_embeddings": [inv.soft_embeddings for inv in inversions],
             "token_ids": token_ids,
-            "embedding_table": [model.token_embeddings.detach()] * n,
+            # the model's own tensor, not a copy: metrics cache per-table work by identity
+            "embedding_table": [model.token_embeddings] * n,
             "prompt_token_mask": [model.prompt_token_mask] * n,
             "token_strings": [model.token_strings] * n,
         }
