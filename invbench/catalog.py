@@ -23,12 +23,15 @@ for _name, _spec in {
     "random-tokens": "invbench.inverters.random_tokens:RandomTokens",
     "captioner-bridge": "invbench.inverters.captioner_bridge:CaptionerBridge",
     "generator-bridge": "invbench.inverters.generator_bridge:GeneratorBridge",
+    "asr-bridge": "invbench.inverters.asr_bridge:ASRBridge",
+    "tts-bridge": "invbench.inverters.tts_bridge:TTSBridge",
 }.items():
     INVERTERS.add(_name, _spec)
 
 FORWARD_MODELS.add("whisper", "invbench.models.whisper_asr:WhisperASR")
 FORWARD_MODELS.add("shapes-captioner", "invbench.models.shapes_captioner:ShapesCaptioner")
 FORWARD_MODELS.add("shapes-generator", "invbench.models.shapes_generator:ShapesGenerator")
+FORWARD_MODELS.add("mini-tts", "invbench.models.mini_tts:MiniTTS")
 
 for _name, _spec in {
     "wer": "invbench.metrics.text_error:WordErrorRate",
@@ -49,6 +52,8 @@ for _name, _spec in {
     "projection_gap": "invbench.metrics.clip_image_similarity:ProjectionGap",
     "nearest_token_cosine": "invbench.metrics.token_interpretability:NearestTokenCosine",
     "token_validity": "invbench.metrics.token_interpretability:TokenValidity",
+    "mel_dtw_distance": "invbench.metrics.spectral_distance:MelDTWDistance",
+    "mel_projection_gap": "invbench.metrics.spectral_distance:MelProjectionGap",
 }.items():
     METRICS.add(_name, _spec)
 

@@ -1,9 +1,9 @@
 """``reference``: returns the natural reference rendering — the upper bracket of naturalness.
 
 An oracle: it reads the hidden reference field, which no ordinary inverter is given. Each family
-stores its rendering under its own hidden field name. For a text-input model (``generator``) the
-reference is the prompt that made the target (hidden ``"text"``): ``x`` is that text,
-``token_ids`` its tokens and ``soft_embeddings`` their own table rows, so the reference's
+stores its rendering under its own hidden field name. For a text-input model (``generator``,
+``tts``) the reference is the prompt that made the target (hidden ``"text"``): ``x`` is that
+text, ``token_ids`` its tokens and ``soft_embeddings`` their own table rows, so the reference's
 nearest-token cosine is 1 and its projection gap 0.
 """
 
@@ -21,7 +21,7 @@ PROMPT_FIELD = "text"  # the hidden field of a text-input model's target: the pr
 class Reference(BaseInverter):
     name = "reference"
     version = "1"
-    families = (*REFERENCE_FIELD, "generator")
+    families = (*REFERENCE_FIELD, "generator", "tts")
     oracle = True
     description = "Oracle bracket: the target's natural reference rendering"
 

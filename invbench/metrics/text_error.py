@@ -140,6 +140,17 @@ class _TextMetric(Metric):
     def settings(self) -> dict[str, Any]:
         return {"norm": NORMALIZER_NAME, "tok": self._tokens}
 
+    @staticmethod
+    def _score(hypothesis: str, target_text: str) -> float:
+        raise NotImplementedError
+
+    def score_item(self, hypothesis: str | None, target_text: str, **_: Any) -> dict[str, float]:
+        # No hypothesis: e.g. the transcript of a soft re-synthesis (``fields: {hypothesis:
+        # soft_transcript}``) for an inverter that returned hard tokens only. Not scored.
+        if hypothesis is None:
+            return {}
+        return {self.name: self._score(hypothesis, target_text)}
+
 
 class WordErrorRate(_TextMetric):
     r"""Word error rate :math:`(S + D + I) / N` of the transcript against the target text.
@@ -155,8 +166,7 @@ class WordErrorRate(_TextMetric):
         MetricOutput("wer", False, (0.0, float("inf")), "word edits / reference words"),
     )
 
-    def score_item(self, hypothesis: str, target_text: str, **_: Any) -> dict[str, float]:
-        return {"wer": word_error_rate(hypothesis, target_text)}
+    _score = staticmethod(word_error_rate)
 
 
 class CharErrorRate(_TextMetric):
@@ -174,8 +184,7 @@ class CharErrorRate(_TextMetric):
     )
     _tokens: ClassVar[str] = "char-incl-space"
 
-    def score_item(self, hypothesis: str, target_text: str, **_: Any) -> dict[str, float]:
-        return {"cer": char_error_rate(hypothesis, target_text)}
+    _score = staticmethod(char_error_rate)
 
 
 class ExactMatch(_TextMetric):
@@ -194,5 +203,4 @@ class ExactMatch(_TextMetric):
         MetricOutput("exact_match", True, (0.0, 1.0), "normalised transcript == target"),
     )
 
-    def score_item(self, hypothesis: str, target_text: str, **_: Any) -> dict[str, float]:
-        return {"exact_match": exact_match(hypothesis, target_text)}
+    _score = staticmethod(exact_match)

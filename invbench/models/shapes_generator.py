@@ -16,14 +16,13 @@ Example (needs the shipped weights)::
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
 from torch import Tensor
 
-from invbench.contracts.errors import InvalidInversion, InvbenchError
+from invbench.contracts.errors import InvbenchError
 from invbench.contracts.forward_model import ObjectiveResult
 from invbench.contracts.media import Image
 from invbench.contracts.text_input import Text, TextInputModel, TextSpec, check_soft_embeddings
@@ -35,13 +34,13 @@ from invbench.models.generator_net import (
     sample,
 )
 from invbench.models.minilm import load_minilm
+from invbench.models.minilm_prompts import MAX_PROMPT_TOKENS, MiniLMPrompts
 from invbench.models.zoo_weights import ZooNetwork
 
-MAX_PROMPT_TOKENS = 64
 SUCCESS_MSE = 1e-4  # mean squared pixel error (PSNR 40 dB): the target image, up to rounding
 
 
-class ShapesGenerator(ZooNetwork, TextInputModel):
+class ShapesGenerator(ZooNetwork, MiniLMPrompts, TextInputModel):
     """A mini-zoo generator (``name``: zoo name or folder) sampled from the noise of ``seed``."""
 
     output_modality = "image"
@@ -71,27 +70,6 @@ class ShapesGenerator(ZooNetwork, TextInputModel):
         )
         return info
 
-    # ------------------------------------------------------------------ the vocabulary
-
-    @property
-    def token_embeddings(self) -> Tensor:
-        return self.minilm.token_embeddings
-
-    @property
-    def prompt_token_mask(self) -> Tensor:
-        return _prompt_token_mask(self.minilm.tokenizer)
-
-    @property
-    def token_strings(self) -> list[str]:
-        return _token_strings(self.minilm.tokenizer)
-
-    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
-        encoded = self.minilm.tokenizer(list(texts), add_special_tokens=False)
-        return [list(ids) for ids in encoded["input_ids"]]
-
-    def detokenize(self, ids: Sequence[int]) -> str:
-        return self.minilm.tokenizer.decode([int(i) for i in ids])
-
     # ------------------------------------------------------------------ generation
 
     def generate(self, content: Tensor) -> Tensor:
@@ -109,19 +87,7 @@ class ShapesGenerator(ZooNetwork, TextInputModel):
         return sample(self.net, states, mask.bool(), noise)
 
     def _run(self, inputs: Sequence[Text]) -> list[Image]:
-        prompts = []
-        for item in inputs:
-            if not isinstance(item, Text):
-                got = type(item).__name__
-                raise InvalidInversion(f"the generator needs a Text prompt, got {got}")
-            item.validate(self.input_spec)
-            [ids] = self.tokenize([item.text])
-            if not 1 <= len(ids) <= self.input_spec.max_tokens:
-                raise InvalidInversion(
-                    f"the prompt has {len(ids)} tokens, expected 1 to {self.input_spec.max_tokens}"
-                )
-            prompts.append(self.embed(ids))
-        return self._run_from_embeddings(prompts)
+        return self._run_from_embeddings(self.prompt_embeddings(inputs, "the generator"))
 
     def _run_from_embeddings(self, prompts: Sequence[Tensor]) -> list[Image]:
         # One item at a time: an image never depends on its batch-mates, not even numerically.
@@ -157,18 +123,3 @@ def _target_pixels(target: Any) -> Tensor:
     if not isinstance(image, Image):
         raise InvbenchError(f"a generator target must be an Image, got {type(image).__name__}")
     return image.pixels.float()
-
-
-@functools.lru_cache(maxsize=4)
-def _token_strings(tokenizer) -> list[str]:
-    return tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
-
-
-@functools.lru_cache(maxsize=4)
-def _prompt_token_mask(tokenizer) -> Tensor:
-    """Everything but special tokens and the never-trained ``[unusedN]`` slots."""
-    special = set(tokenizer.all_special_ids)
-    strings = _token_strings(tokenizer)
-    return torch.tensor(
-        [i not in special and not s.startswith("[unused") for i, s in enumerate(strings)]
-    )

@@ -77,6 +77,7 @@ _ADAPTERS = {
     "asr": "invbench.scoring.asr:ASRFamily",
     "captioner": "invbench.scoring.captioner:CaptionerFamily",
     "generator": "invbench.scoring.generator:GeneratorFamily",
+    "tts": "invbench.scoring.tts:TTSFamily",
 }
 
 

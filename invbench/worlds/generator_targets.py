@@ -25,7 +25,7 @@ import torch
 from invbench.files import atomic_write_bytes, sha256_file
 from invbench.target_sets import content_sha256
 from invbench.worlds.shapes import IMAGE_SIZE, caption, take_scenes
-from invbench.worlds.shapes_targets import image_set_main, png
+from invbench.worlds.shapes_targets import png, target_set_main
 
 NAME = "images-mini"
 VERSION = 1
@@ -130,7 +130,7 @@ def verify(root: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return image_set_main(argv, __doc__, DEFAULT_OUT, build, verify)
+    return target_set_main(argv, __doc__, DEFAULT_OUT, build, verify)
 
 
 if __name__ == "__main__":

@@ -142,18 +142,18 @@ def verify(root: Path) -> list[str]:
     return bad
 
 
-def image_set_main(
+def target_set_main(
     argv: list[str] | None, doc: str, default_out: Path, build, verify,
 ) -> int:
-    """The command line shared by the image target-set builders: build into ``--out``, or
-    ``--verify`` the stored images against a re-run of their recipe."""
+    """The command line shared by the generated target-set builders: build into ``--out``, or
+    ``--verify`` the stored files against a re-run of their recipe."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--out", type=Path, default=default_out)
     parser.add_argument("--verify", action="store_true", help="check, do not write")
     args = parser.parse_args(argv)
     if args.verify:
         bad = verify(args.out)
-        print("all images match" if not bad else f"{len(bad)} differ: {bad[:5]}")
+        print("all files match" if not bad else f"{len(bad)} differ: {bad[:5]}")
         return 1 if bad else 0
     manifest = build(args.out)
     print(f"wrote {manifest['count']} targets and {manifest.get('pool_count', 0)} pool images to "
@@ -162,7 +162,7 @@ def image_set_main(
 
 
 def main(argv: list[str] | None = None) -> int:
-    return image_set_main(argv, __doc__, DEFAULT_OUT, build, verify)
+    return target_set_main(argv, __doc__, DEFAULT_OUT, build, verify)
 
 
 if __name__ == "__main__":

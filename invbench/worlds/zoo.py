@@ -51,6 +51,12 @@ ZOO: dict[str, ZooRecipe] = {
         {"seed": 0, "name": "generator"},
         "Text-to-image rectified flow on frozen MiniLM token states (prompt -> image)",
     ),
+    "tts": ZooRecipe(
+        "invbench.worlds.train_tts:train",
+        {"seed": 0, "name": "tts"},
+        "Text-to-speech on frozen MiniLM token-table rows, trained on espeak-ng speech "
+        "(prompt -> 16 kHz audio)",
+    ),
 }
 
 

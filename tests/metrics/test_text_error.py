@@ -143,9 +143,16 @@ def test_empty_reference_is_an_input_error(metric_cls: type, target: str) -> Non
 @pytest.mark.parametrize("metric_cls", [WordErrorRate, CharErrorRate, ExactMatch])
 def test_non_text_is_an_input_error(metric_cls: type) -> None:
     with pytest.raises(MetricInputError, match="hypothesis must be a str"):
-        metric_cls().score_item(hypothesis=None, target_text="hello")
+        metric_cls().score_item(hypothesis=7, target_text="hello")
     with pytest.raises(MetricInputError, match="target_text must be a str"):
         metric_cls().score_item(hypothesis="hello", target_text=3)
+
+
+@pytest.mark.parametrize("metric_cls", [WordErrorRate, CharErrorRate, ExactMatch])
+def test_no_hypothesis_is_not_scored(metric_cls: type) -> None:
+    # e.g. the soft re-synthesis transcript of an inverter that returned hard tokens only
+    assert metric_cls().score_item(hypothesis=None, target_text="hello") == {}
+    assert metric_cls().score_item(hypothesis="", target_text="hello") != {}
 
 
 @pytest.mark.parametrize("metric_cls", [WordErrorRate, CharErrorRate, ExactMatch])
