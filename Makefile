@@ -17,7 +17,8 @@ install-dev: install
 evaluate: install
 	$(PYTHON) -m invbench.cli.main evaluate \
 		--leaderboard asr=leaderboard/mini-asr.csv \
-		--leaderboard captioner,generator=leaderboard/mini-image.csv
+		--leaderboard captioner,generator=leaderboard/mini-image.csv \
+		--leaderboard tts=leaderboard/mini-speech.csv
 
 test: install-dev
 	$(PYTHON) -m pytest -q -p no:cacheprovider

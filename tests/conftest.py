@@ -28,3 +28,11 @@ def generator_include_path(tmp_path: Path) -> Path:
     from target_fixtures import build_generator_include_path
 
     return build_generator_include_path(tmp_path / "include")
+
+
+@pytest.fixture
+def tts_include_path(tmp_path: Path) -> Path:
+    """``targets/clips-tiny`` (2 TTS clips) and the task ``tts/tiny``."""
+    from target_fixtures import build_tts_include_path
+
+    return build_tts_include_path(tmp_path / "include")

@@ -114,14 +114,19 @@ default_batch_size: {batch_size}
 GENERATOR_SOURCE = resource_dir("data") / "targets" / "images-mini"
 
 
+def copy_first_targets(source: Path, dest: Path, n: int, media_field: str) -> str:
+    """The first ``n`` targets of a generated set (one media file each) as a set named after
+    ``dest``; its content sha256."""
+    lines = (source / "targets.jsonl").read_text().splitlines()[:n]
+    media = [json.loads(x)["target"][media_field] for x in lines]
+    return copy_subset(source, dest, dest.name, {"targets.jsonl": lines}, media)
+
+
 def build_generator_include_path(root: Path, n: int = 2, max_steps: int = 3,
                                  batch_size: int = 1) -> Path:
     """``root/targets/images-tiny`` (first ``n`` images-mini targets) and
     ``root/tasks/generator-tiny.yaml`` using the shipped generator and mini-CLIP."""
-    lines = (GENERATOR_SOURCE / "targets.jsonl").read_text().splitlines()[:n]
-    media = [json.loads(x)["target"]["image"] for x in lines]
-    sha = copy_subset(GENERATOR_SOURCE, root / "targets" / "images-tiny", "images-tiny",
-                      {"targets.jsonl": lines}, media)
+    sha = copy_first_targets(GENERATOR_SOURCE, root / "targets" / "images-tiny", n, "image")
     task = f"""
 name: generator/tiny
 version: 1
@@ -143,4 +148,40 @@ default_batch_size: {batch_size}
 """
     (root / "tasks").mkdir(parents=True, exist_ok=True)
     (root / "tasks" / "generator-tiny.yaml").write_text(task)
+    return root
+
+
+SPEECH_SOURCE = resource_dir("data") / "targets" / "clips-mini"
+
+
+def build_tts_include_path(root: Path, n: int = 2, max_steps: int = 3,
+                           batch_size: int = 1) -> Path:
+    """``root/targets/clips-tiny`` (first ``n`` clips-mini targets) and
+    ``root/tasks/tts-tiny.yaml`` using the shipped TTS and Whisper tiny.en as the judge."""
+    sha = copy_first_targets(SPEECH_SOURCE, root / "targets" / "clips-tiny", n, "audio")
+    task = f"""
+name: tts/tiny
+version: 1
+family: tts
+suite: tiny
+description: two TTS clips for tests
+forward_model: {{id: mini-tts, options: {{name: tts}}}}
+judges: {{asr: {{id: whisper, options: {{name: tiny.en}}}}}}
+targets: {{name: clips-tiny, version: 1, content_sha256: "{sha}"}}
+metrics:
+  - mel_dtw_distance
+  - {{id: mel_dtw_distance, prefix: soft_, fields: {{audio: soft_audio}}}}
+  - {{id: wer, fields: {{hypothesis: transcript}}}}
+  - {{id: wer, prefix: soft_, fields: {{hypothesis: soft_transcript}}}}
+  - dnsmos
+  - {{id: wer, prefix: prompt_}}
+  - nearest_token_cosine
+  - token_validity
+  - mel_projection_gap
+main_scores: {{alignment: mel_dtw_distance, interpretability: nearest_token_cosine}}
+budget: {{max_steps: {max_steps}, max_seconds: 60}}
+default_batch_size: {batch_size}
+"""
+    (root / "tasks").mkdir(parents=True, exist_ok=True)
+    (root / "tasks" / "tts-tiny.yaml").write_text(task)
     return root

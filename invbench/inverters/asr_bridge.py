@@ -15,6 +15,7 @@ from invbench.contracts.inversion import Inversion, InversionProblem
 from invbench.contracts.inverter import BaseInverter, InverterConfig
 from invbench.contracts.media import Waveform
 from invbench.contracts.text_input import Text
+from invbench.inverters.on_first_problem import OnFirstProblem
 from invbench.inverters.prompt_loop import text_model
 from invbench.models.whisper_asr import WhisperASR
 
@@ -32,13 +33,7 @@ class ASRBridge(BaseInverter):
 
     def __init__(self, **overrides: Any) -> None:
         super().__init__(**overrides)
-        self._asr: WhisperASR | None = None
-
-    def asr(self, problem: InversionProblem) -> WhisperASR:
-        """The ASR model, built on the first problem's device and kept."""
-        if self._asr is None:
-            self._asr = WhisperASR(self.settings.asr, device=str(problem.device))
-        return self._asr
+        self.asr = OnFirstProblem(lambda device: WhisperASR(self.settings.asr, device=device))
 
     def invert(self, problem: InversionProblem) -> list[Inversion]:
         forward = text_model(problem, self.name)

@@ -15,6 +15,7 @@ from invbench.contracts.inversion import Inversion, InversionProblem
 from invbench.contracts.inverter import BaseInverter, InverterConfig
 from invbench.contracts.media import Image
 from invbench.contracts.text_input import Text
+from invbench.inverters.on_first_problem import OnFirstProblem
 from invbench.inverters.prompt_loop import text_model
 from invbench.models.shapes_captioner import ShapesCaptioner
 
@@ -32,13 +33,9 @@ class CaptionerBridge(BaseInverter):
 
     def __init__(self, **overrides: Any) -> None:
         super().__init__(**overrides)
-        self._captioner: ShapesCaptioner | None = None
-
-    def captioner(self, problem: InversionProblem) -> ShapesCaptioner:
-        """The captioner, built on the first problem's device and kept."""
-        if self._captioner is None:
-            self._captioner = ShapesCaptioner(self.settings.captioner, device=str(problem.device))
-        return self._captioner
+        self.captioner = OnFirstProblem(
+            lambda device: ShapesCaptioner(self.settings.captioner, device=device)
+        )
 
     def invert(self, problem: InversionProblem) -> list[Inversion]:
         forward = text_model(problem, self.name)

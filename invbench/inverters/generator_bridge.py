@@ -15,6 +15,7 @@ from invbench.contracts.errors import InvbenchError
 from invbench.contracts.inversion import Inversion, InversionProblem
 from invbench.contracts.inverter import BaseInverter, InverterConfig
 from invbench.contracts.text_input import Text
+from invbench.inverters.on_first_problem import OnFirstProblem
 from invbench.models.shapes_generator import ShapesGenerator
 
 
@@ -32,14 +33,9 @@ class GeneratorBridge(BaseInverter):
 
     def __init__(self, **overrides: Any) -> None:
         super().__init__(**overrides)
-        self._generator: ShapesGenerator | None = None
-
-    def generator(self, problem: InversionProblem) -> ShapesGenerator:
-        """The generator, built on the first problem's device and kept."""
-        if self._generator is None:
-            cfg: GeneratorBridgeConfig = self.settings
-            self._generator = ShapesGenerator(cfg.generator, cfg.seed, device=str(problem.device))
-        return self._generator
+        self.generator = OnFirstProblem(
+            lambda device: ShapesGenerator(self.settings.generator, self.settings.seed, device)
+        )
 
     def invert(self, problem: InversionProblem) -> list[Inversion]:
         generator = self.generator(problem)

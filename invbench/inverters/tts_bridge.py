@@ -14,6 +14,7 @@ from invbench.contracts.errors import InvbenchError
 from invbench.contracts.inversion import Inversion, InversionProblem
 from invbench.contracts.inverter import BaseInverter, InverterConfig
 from invbench.contracts.text_input import Text
+from invbench.inverters.on_first_problem import OnFirstProblem
 from invbench.models.mini_tts import MiniTTS
 
 
@@ -30,13 +31,7 @@ class TTSBridge(BaseInverter):
 
     def __init__(self, **overrides: Any) -> None:
         super().__init__(**overrides)
-        self._tts: MiniTTS | None = None
-
-    def tts(self, problem: InversionProblem) -> MiniTTS:
-        """The TTS, built on the first problem's device and kept."""
-        if self._tts is None:
-            self._tts = MiniTTS(self.settings.tts, device=str(problem.device))
-        return self._tts
+        self.tts = OnFirstProblem(lambda device: MiniTTS(self.settings.tts, device=device))
 
     def invert(self, problem: InversionProblem) -> list[Inversion]:
         tts = self.tts(problem)

@@ -50,10 +50,11 @@ from invbench.models.tts_net import (
 )
 from invbench.models.zoo_weights import ZooNetwork
 
-# mean absolute log-mel difference (nats) at which the objective calls the target reached; the
-# shipped model re-synthesising a target's own hidden sentence stays below it (measured by
-# ``invbench.worlds.tts_targets --verify``)
-SUCCESS_LOG_MEL_L1 = 0.05
+# mean absolute log-mel difference (nats) at which the objective calls the target reached. The
+# target is a clip the vocoder made, so even the target's own sentence does not score 0: on the
+# shipped model and clips-mini it scores 0.11 to 0.20 (Griffin-Lim's round trip). Below 0.1 a
+# prompt matches the clip better than its own sentence does.
+SUCCESS_LOG_MEL_L1 = 0.1
 MIN_FRAMES = N_FFT // HOP + 1  # the shortest spectrogram Griffin-Lim's STFT can analyse
 
 

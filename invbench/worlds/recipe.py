@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from invbench.resources import resource_dir
 
 
@@ -49,6 +51,28 @@ def learning_rate(step: int, s: dict[str, Any]) -> float:
         return s["lr"] * (step + 1) / s["warmup_steps"]
     progress = (step - s["warmup_steps"]) / max(1, s["steps"] - s["warmup_steps"])
     return s["min_lr"] + 0.5 * (s["lr"] - s["min_lr"]) * (1 + math.cos(math.pi * progress))
+
+
+def optimiser_step(
+    optimizer: torch.optim.Optimizer, net: torch.nn.Module, loss: torch.Tensor, step: int,
+    settings: dict[str, Any],
+) -> None:
+    """One step at the scheduled learning rate, the gradient norm clipped to ``grad_clip``."""
+    for group in optimizer.param_groups:
+        group["lr"] = learning_rate(step, settings)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(net.parameters(), settings["grad_clip"])
+    optimizer.step()
+
+
+def ema_update(ema: torch.nn.Module, net: torch.nn.Module, step: int, decay: float) -> None:
+    """Move the averaged weights toward the trained ones (the decay warms up over early steps,
+    so the average does not remember the initialisation)."""
+    with torch.no_grad():
+        rate = min(decay, (step + 1) / (step + 10))
+        for e, p in zip(ema.parameters(), net.parameters(), strict=True):
+            e.lerp_(p, 1 - rate)
 
 
 def recipe_record(

@@ -33,6 +33,18 @@ class AlignedSentence:
     durations: tuple[int, ...]  # frames per token; sum = frames of the centred STFT
 
 
+def espeak_waveform(text: str):
+    """espeak-ng's rendering of ``text`` at 16 kHz with its peak at ``PEAK`` (a ``Waveform``, as
+    Whisper takes it: the quality reference the TTS and its targets are measured against)."""
+    import torch
+
+    from invbench.contracts.media import Waveform
+
+    x = render(text).samples
+    peak = float(np.abs(x).max()) if x.size else 0.0
+    return Waveform(torch.from_numpy(x * (PEAK / peak) if peak else x), SAMPLE_RATE)
+
+
 def frame_count(n_samples: int) -> int:
     return 1 + n_samples // HOP
 

@@ -30,7 +30,7 @@ from invbench.models.shapes_captioner import (
     teacher_forcing,
 )
 from invbench.worlds.recipe import (
-    learning_rate,
+    optimiser_step,
     output_folder,
     recipe_main,
     recipe_record,
@@ -166,12 +166,7 @@ def train(
             pixels, captions = pool.batch()
             inputs, labels = teacher_forcing(captions)
             loss, exact = caption_loss(net(pixels, inputs), labels)
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(step, settings)
-            optimizer.zero_grad(set_to_none=True)
-            loss.mean().backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), settings["grad_clip"])
-            optimizer.step()
+            optimiser_step(optimizer, net, loss.mean(), step, settings)
             postfix = {"loss": f"{loss.mean().item():.3f}", "exact": f"{exact.float().mean():.2f}"}
             if (step + 1) % settings["val_every"] == 0 or step + 1 == settings["steps"]:
                 accuracy = exact_accuracy(net, val_scenes)

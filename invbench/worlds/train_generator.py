@@ -37,7 +37,8 @@ from invbench.models.generator_net import (
 )
 from invbench.worlds.canonical_layout import canonical_scene
 from invbench.worlds.recipe import (
-    learning_rate,
+    ema_update,
+    optimiser_step,
     output_folder,
     recipe_main,
     recipe_record,
@@ -206,16 +207,8 @@ def train(
             t = flow_times(len(images), settings, config.sample_steps, generator)
             x_t = (1 - t)[:, None, None, None] * noise + t[:, None, None, None] * images
             loss = F.mse_loss(net(x_t, t, states, masks), images)
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(step, settings)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), settings["grad_clip"])
-            optimizer.step()
-            with torch.no_grad():
-                decay = min(settings["ema"], (step + 1) / (step + 10))
-                for e, p in zip(ema.parameters(), net.parameters(), strict=True):
-                    e.lerp_(p, 1 - decay)
+            optimiser_step(optimizer, net, loss, step, settings)
+            ema_update(ema, net, step, settings["ema"])
             bar.set_postfix(loss=f"{loss.item():.4f}")
             if (step + 1) % settings["val_every"] == 0 or step + 1 == settings["steps"]:
                 scores = caption_accuracy(ema, val_captions, settings["noise_seed"])

@@ -5,12 +5,13 @@ and aligned to their MiniLM tokens (``invbench.worlds.speech_corpus``); the netw
 (``invbench.models.tts_net``) learns, from the frozen token-table rows, each token's duration and
 the log magnitude of the sentence's STFT: an L1 loss on the log magnitude and on the log-mel
 (what the inversion objective compares) plus a squared error on ``log(1 + frames)``.
-Weights are an exponential moving average of the trained ones.
+Weights are an exponential moving average of the trained ones, stored as float16 (the model
+computes in float32; quality is measured on the rounded weights).
 
 Quality is the word error rate with which Whisper tiny.en transcribes the model's renderings
 (Griffin-Lim) of distinct test-split sentences, never seen in training; the WER of espeak-ng's own
-renderings of the same sentences is recorded beside it. Same seed, same machine: bit-identical
-weights.
+renderings of the same sentences is recorded beside it. Same seed, same machine, a fresh process:
+bit-identical weights (espeak-ng's output depends on what the process rendered before it).
 
     invbench zoo train tts              # or: python -m invbench.worlds.train_tts
     python -m invbench.worlds.train_tts --out-dir /tmp/t --set steps=300   # experiments
@@ -30,7 +31,8 @@ import torch.nn.functional as F
 from invbench.models.tts_net import ARCHITECTURE, TTSConfig, TTSNet, log_magnitude
 from invbench.models.tts_net import log_mel_from_log_magnitude as to_log_mel
 from invbench.worlds.recipe import (
-    learning_rate,
+    ema_update,
+    optimiser_step,
     output_folder,
     recipe_main,
     recipe_record,
@@ -111,6 +113,14 @@ def losses(net: TTSNet, batch: dict[str, torch.Tensor], settings: dict[str, Any]
     return total, {"spectrum": spectrum.item(), "mel": mel.item(), "duration": duration.item()}
 
 
+def half_precision(net: TTSNet) -> dict[str, torch.Tensor]:
+    """Round ``net``'s weights to float16 in place (they are stored so, to keep the file under
+    20 MB; the model computes in float32) and return them as stored."""
+    stored = {k: v.half() for k, v in net.state_dict().items()}
+    net.load_state_dict({k: v.float() for k, v in stored.items()})
+    return stored
+
+
 def whisper_wer(net: TTSNet, sentences: list[str], table: torch.Tensor, tokenizer) -> dict:
     """Whisper tiny.en's corpus WER on the model's renderings of ``sentences``."""
     from invbench.contracts.media import Waveform
@@ -127,14 +137,13 @@ def whisper_wer(net: TTSNet, sentences: list[str], table: torch.Tensor, tokenize
 
 
 def espeak_wer(sentences: list[str]) -> float:
-    from invbench.contracts.media import Waveform
+    """Whisper tiny.en's corpus WER on espeak-ng's own renderings of ``sentences``."""
     from invbench.metrics.text_error import corpus_wer
     from invbench.models.whisper_asr import WhisperASR
-    from invbench.worlds.espeak import render
+    from invbench.worlds.speech_corpus import espeak_waveform
 
     asr = WhisperASR("tiny.en")
-    waves = [Waveform(torch.from_numpy(render(s).samples), 16000) for s in sentences]
-    return round(corpus_wer(asr.run(waves), sentences), 4)
+    return round(corpus_wer(asr.run([espeak_waveform(s) for s in sentences]), sentences), 4)
 
 
 def train(
@@ -184,16 +193,8 @@ def train(
                 break
             net.train()
             loss, parts = losses(net, batches.batch(), settings)
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(step, settings)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), settings["grad_clip"])
-            optimizer.step()
-            with torch.no_grad():
-                decay = min(settings["ema"], (step + 1) / (step + 10))
-                for e, p in zip(ema.parameters(), net.parameters(), strict=True):
-                    e.lerp_(p, 1 - decay)
+            optimiser_step(optimizer, net, loss, step, settings)
+            ema_update(ema, net, step, settings["ema"])
             bar.set_postfix({k: f"{v:.3f}" for k, v in parts.items()})
             if (step + 1) % settings["val_every"] == 0 or step + 1 == settings["steps"]:
                 scores = whisper_wer(ema, val_sentences, table, minilm.tokenizer)
@@ -201,6 +202,7 @@ def train(
                 bar.write(f"step {step + 1}: validation Whisper WER {scores}")
         steps_done = step + (0 if stopped_early else 1)
         seconds = time.perf_counter() - start
+        shipped = half_precision(ema)  # measure the weights as they ship
         test_sentences = split_sentences("test", settings["test_sentences"], seed)
         scores = whisper_wer(ema, test_sentences, table, minilm.tokenizer)
         reference_wer = espeak_wer(test_sentences)
@@ -212,7 +214,7 @@ def train(
         name=name,
         architecture=ARCHITECTURE,
         config=config.to_dict(),
-        state_dict=ema.state_dict(),
+        state_dict=shipped,
         recipe=recipe_record(
             name, "invbench.worlds.train_tts:train", seed, seed, quick, minutes, settings, config
         ),

@@ -1,10 +1,14 @@
 """Build the ``clips-mini`` target set for the TTS inversion task.
 
 Each target is a clip the shipped ``tts`` rendered from a test-split speech-world sentence, which
-it never heard in training; the sentence is the hidden reference text. No clip is filtered out by
-an ASR model: the ``asr-bridge`` inverter transcribes the clips with Whisper, and a filter by
-Whisper would make that baseline perfect by construction. Clips are stored as 32-bit float WAV,
-so a re-synthesis of the hidden sentence matches its target exactly. Run::
+it never heard in training; the sentence is the hidden reference text. As for the ASR targets
+(``invbench.worlds.speech_targets``), a sentence is kept only if Whisper tiny.en transcribes
+*espeak-ng's* rendering of it exactly: the grammar makes odd sentences ("this attic was
+country") that Whisper's language model rewrites whoever speaks them, and those would score
+Whisper rather than the TTS or the inverter. The TTS clips themselves are not filtered, so
+``asr-bridge`` (Whisper on the clips) is not perfect by construction. Clips are stored as 32-bit
+float WAV, so a re-synthesis of the hidden sentence matches its target exactly. Run (needs
+espeak-ng, as the TTS recipe does; evaluation does not)::
 
     python -m invbench.worlds.tts_targets --out data/targets/clips-mini
 
@@ -31,15 +35,28 @@ NAME = "clips-mini"
 VERSION = 1
 DEFAULT_OUT = Path("data/targets") / NAME
 TARGET_COUNT = 40
+CANDIDATES = 120  # distinct test-split sentences, in stream order
 TARGET_SEED = 31
 TTS = "tts"
 TOLERANCE = 1e-4
 
 
-def target_sentences() -> list[str]:
+def candidate_sentences() -> list[str]:
     from invbench.worlds.speech_world import split_sentences
 
-    return split_sentences("test", TARGET_COUNT, TARGET_SEED)
+    return split_sentences("test", CANDIDATES, TARGET_SEED)
+
+
+def espeak_transcribed_exactly(sentences: list[str]) -> list[bool]:
+    """Whether Whisper tiny.en transcribes espeak-ng's rendering of each sentence exactly
+    (after Whisper's English normaliser)."""
+    from invbench.metrics.text_error import exact_match
+    from invbench.models.whisper_asr import WhisperASR
+    from invbench.worlds.speech_corpus import espeak_waveform
+
+    asr = WhisperASR("tiny.en")
+    waves = [espeak_waveform(s) for s in sentences]
+    return [exact_match(t, s) == 1.0 for t, s in zip(asr.run(waves), sentences, strict=True)]
 
 
 def synthesise(sentences: list[str]) -> list[np.ndarray]:
@@ -58,8 +75,15 @@ def wav(samples: np.ndarray) -> bytes:
 
 def build(out: Path) -> dict:
     from invbench.models.zoo_weights import load_zoo_weights
+    from invbench.worlds.espeak import espeak_version
 
-    sentences = target_sentences()
+    candidates = candidate_sentences()
+    keep = espeak_transcribed_exactly(candidates)
+    chosen = [i for i, ok in enumerate(keep) if ok][:TARGET_COUNT]
+    if len(chosen) < TARGET_COUNT:
+        raise SystemExit(f"only {len(chosen)} of {CANDIDATES} sentences pass; need more")
+    rejected = chosen[-1] + 1 - len(chosen)
+    sentences = [candidates[i] for i in chosen]
     clips = synthesise(sentences)
     files: dict[str, str] = {}
 
@@ -87,8 +111,10 @@ def build(out: Path) -> dict:
         "made_by": {
             "command": "python -m invbench.worlds.tts_targets",
             "tts": TTS,
-            "targets": f"split_sentences('test', {TARGET_COUNT}, seed={TARGET_SEED}); none "
-            "filtered",
+            "targets": f"first {TARGET_COUNT} of split_sentences('test', {CANDIDATES}, "
+            f"seed={TARGET_SEED}) whose espeak-ng rendering Whisper tiny.en transcribes exactly",
+            "rejected_before_last_kept": rejected,
+            "espeak_ng": espeak_version(),
             "models_sha256": {TTS: load_zoo_weights(TTS).sha256},
         },
         "files": files,

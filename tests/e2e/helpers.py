@@ -28,6 +28,14 @@ def records(run: Path) -> dict[str, dict]:
     return RunStore(run).latest_records()
 
 
+def evaluate_task(include: Path, task: str, inverters: str, out: Path,
+                  batch_size: int) -> dict[str, dict]:
+    """``invbench evaluate`` of one task from an include path; the records it wrote."""
+    invbench("evaluate", "--include-path", str(include), "--tasks", task, "--inverters", inverters,
+             "--batch-size", str(batch_size), "--out", str(out), "--no-progress")  # fmt: skip
+    return records(out)
+
+
 def leaderboard_without_timing(run: Path) -> pd.DataFrame:
     table = pd.read_csv(run / "leaderboard.csv")
     return table[[c for c in table.columns if "seconds" not in c]]

@@ -3,21 +3,14 @@
 import math
 
 import pandas as pd
-from helpers import invbench, records
+from helpers import evaluate_task
 
 INVERTERS = "reference,noise,pixels-adam,pixels-perturb,generator-bridge"
 
 
-def _run(include, out, batch_size):
-    invbench("evaluate", "--include-path", str(include), "--tasks", "captioner/tiny",
-             "--inverters", INVERTERS, "--batch-size", str(batch_size), "--out", str(out),
-             "--no-progress")  # fmt: skip
-    return records(out)
-
-
 def test_captioner_task_scores_batch_invariant_with_set_metrics(image_include_path, tmp_path):
-    one = _run(image_include_path, tmp_path / "b1", 1)
-    three = _run(image_include_path, tmp_path / "b3", 3)
+    one = evaluate_task(image_include_path, "captioner/tiny", INVERTERS, tmp_path / "b1", 1)
+    three = evaluate_task(image_include_path, "captioner/tiny", INVERTERS, tmp_path / "b3", 3)
     items = {k: r for k, r in one.items() if r.get("kind") != "set_reference"}
     assert len(items) == 15 and one.keys() == three.keys()
     for key, record in items.items():

@@ -4,21 +4,14 @@ import json
 import math
 
 import pandas as pd
-from helpers import invbench, records
+from helpers import evaluate_task
 
 INVERTERS = "reference,random-tokens,captioner-bridge,soft-prompt,pez"
 
 
-def _run(include, out, batch_size):
-    invbench("evaluate", "--include-path", str(include), "--tasks", "generator/tiny",
-             "--inverters", INVERTERS, "--batch-size", str(batch_size), "--out", str(out),
-             "--no-progress")  # fmt: skip
-    return records(out)
-
-
 def test_generator_task_scores_are_batch_invariant_and_bracketed(generator_include_path, tmp_path):
-    one = _run(generator_include_path, tmp_path / "b1", 1)
-    two = _run(generator_include_path, tmp_path / "b2", 2)
+    one = evaluate_task(generator_include_path, "generator/tiny", INVERTERS, tmp_path / "b1", 1)
+    two = evaluate_task(generator_include_path, "generator/tiny", INVERTERS, tmp_path / "b2", 2)
     assert len(one) == 10 and one.keys() == two.keys()
     for key, record in one.items():
         other = two[key]

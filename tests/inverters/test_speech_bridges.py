@@ -76,7 +76,7 @@ def test_asr_bridge_prompts_with_what_whisper_heard(tts: MiniTTS) -> None:
         assert word_error_rate(inv.x.text, sentence) <= 0.25, (inv.x.text, sentence)
         assert inv.token_ids == tts.tokenize([inv.x.text])[0]
         assert inv.soft_embeddings is None and inv.steps == 0
-        assert inv.info == {"asr": bridge._asr.model_id}
+        assert inv.info == {"asr": bridge.asr.model.model_id}
         TTSFamily().validate(inv, tts)  # what the harness accepts
     assert "whisper" in inversions[0].info["asr"]
 

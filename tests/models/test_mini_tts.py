@@ -241,7 +241,7 @@ def test_describe_records_the_vocoder_and_the_objective(model: MiniTTS) -> None:
     assert info["vocoder"] == "Griffin-Lim, 32 iterations, fixed phase seed 0"
     assert info["spectrogram"] == {"sample_rate": 16000, "n_fft": 1024, "hop": 256}
     assert "log-mel" in info["objective"]["loss"] and "per item" in info["objective"]["loss"]
-    assert info["objective"]["success"] == "loss <= 0.05"
+    assert info["objective"]["success"] == "loss <= 0.1"
     assert "rounded" in info["objective"]["gradient"]
     assert info["text_table"]["name"] == "all-MiniLM-L6-v2"
     assert len(info["text_table"]["weights_sha256"]) == 64
