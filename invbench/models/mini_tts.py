@@ -30,9 +30,8 @@ from torch import Tensor
 from invbench.contracts.errors import InvbenchError
 from invbench.contracts.forward_model import ObjectiveResult
 from invbench.contracts.media import Waveform
-from invbench.contracts.text_input import Text, TextInputModel, TextSpec, check_soft_embeddings
-from invbench.models.minilm import load_minilm
-from invbench.models.minilm_prompts import MAX_PROMPT_TOKENS, MiniLMPrompts
+from invbench.contracts.text_input import Text, TextInputModel, check_soft_embeddings
+from invbench.models.minilm_prompts import MiniLMPrompts
 from invbench.models.tts_net import (
     ARCHITECTURE,
     GRIFFIN_LIM_ITERS,
@@ -88,9 +87,7 @@ class MiniTTS(ZooNetwork, MiniLMPrompts, TextInputModel):
         super().__init__()
         self._load_network(name, ARCHITECTURE, lambda c: TTSNet(TTSConfig.from_dict(c)), device,
                            "mini-tts")
-        self.minilm = load_minilm(str(self._device))
-        vocab = self.minilm.token_embeddings.shape
-        self.input_spec = TextSpec(int(vocab[0]), int(vocab[1]), MAX_PROMPT_TOKENS)
+        self._use_minilm(self._device)
 
     def describe(self) -> dict[str, Any]:
         info = super().describe()

@@ -15,7 +15,7 @@ from torch import Tensor
 
 from invbench.contracts.errors import InvalidInversion
 from invbench.contracts.text_input import Text, TextSpec
-from invbench.models.minilm import MiniLM
+from invbench.models.minilm import MiniLM, load_minilm
 
 MAX_PROMPT_TOKENS = 64
 
@@ -25,6 +25,12 @@ class MiniLMPrompts:
 
     minilm: MiniLM
     input_spec: TextSpec
+
+    def _use_minilm(self, device: object) -> None:
+        """Load the shared MiniLM on ``device``; prompts are rows of its table (the spec)."""
+        self.minilm = load_minilm(str(device))
+        rows, dim = self.minilm.token_embeddings.shape
+        self.input_spec = TextSpec(int(rows), int(dim), MAX_PROMPT_TOKENS)
 
     @property
     def token_embeddings(self) -> Tensor:

@@ -25,7 +25,7 @@ from torch import Tensor
 from invbench.contracts.errors import InvbenchError
 from invbench.contracts.forward_model import ObjectiveResult
 from invbench.contracts.media import Image
-from invbench.contracts.text_input import Text, TextInputModel, TextSpec, check_soft_embeddings
+from invbench.contracts.text_input import Text, TextInputModel, check_soft_embeddings
 from invbench.models.generator_net import (
     ARCHITECTURE,
     GeneratorConfig,
@@ -33,8 +33,7 @@ from invbench.models.generator_net import (
     initial_noise,
     sample,
 )
-from invbench.models.minilm import load_minilm
-from invbench.models.minilm_prompts import MAX_PROMPT_TOKENS, MiniLMPrompts
+from invbench.models.minilm_prompts import MiniLMPrompts
 from invbench.models.zoo_weights import ZooNetwork
 
 SUCCESS_MSE = 1e-4  # mean squared pixel error (PSNR 40 dB): the target image, up to rounding
@@ -52,9 +51,7 @@ class ShapesGenerator(ZooNetwork, MiniLMPrompts, TextInputModel):
             "shapes-generator",
         )
         self.seed = int(seed)
-        self.minilm = load_minilm(str(self._device))
-        vocab = self.minilm.token_embeddings.shape
-        self.input_spec = TextSpec(int(vocab[0]), int(vocab[1]), MAX_PROMPT_TOKENS)
+        self._use_minilm(self._device)
 
     def describe(self) -> dict[str, Any]:
         info = super().describe()
