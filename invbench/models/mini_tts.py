@@ -120,20 +120,7 @@ class MiniTTS(ZooNetwork, MiniLMPrompts, TextInputModel):
         """Per-item mean absolute log-mel difference between the speech predicted from the soft
         prompts ``x`` ``(B, L, D)`` and the target clips (``Waveform`` or payloads with
         ``"audio"``); ``success`` once it is at most ``SUCCESS_LOG_MEL_L1``."""
-        if options:
-            raise InvbenchError(f"the TTS objective has no options, got {sorted(options)}")
-        spec = self.input_spec
-        if not isinstance(x, Tensor) or x.ndim != 3 or x.shape[2] != spec.embedding_dim:
-            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-            raise InvbenchError(
-                f"objective expects (B, L, {spec.embedding_dim}) soft prompts, got {shape}"
-            )
-        if not 1 <= x.shape[1] <= spec.max_tokens:
-            raise InvbenchError(
-                f"objective expects 1 to {spec.max_tokens} tokens per prompt, got {x.shape[1]}"
-            )
-        if x.shape[0] != len(targets):
-            raise InvbenchError(f"objective got {x.shape[0]} prompts for {len(targets)} targets")
+        self.check_objective_input(x, targets, options, "the TTS")
         losses = []
         for prompt, target in zip(x, targets, strict=True):
             wanted = log_mel_from_log_magnitude(log_magnitude(_target_samples(target)))

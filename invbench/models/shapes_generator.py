@@ -98,16 +98,7 @@ class ShapesGenerator(ZooNetwork, MiniLMPrompts, TextInputModel):
         """Per-item mean squared pixel error between the image generated from the soft prompts
         ``x`` ``(B, L, D)`` and the target images; ``success`` once it is at most
         ``SUCCESS_MSE``. Targets are :class:`Image` or objects whose payload has ``"image"``."""
-        if options:
-            raise InvbenchError(f"the generator's objective has no options, got {sorted(options)}")
-        spec = self.input_spec
-        if not isinstance(x, Tensor) or x.ndim != 3 or x.shape[2] != spec.embedding_dim:
-            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-            raise InvbenchError(
-                f"objective expects (B, L, {spec.embedding_dim}) soft prompts, got {shape}"
-            )
-        if x.shape[0] != len(targets):
-            raise InvbenchError(f"objective got {x.shape[0]} prompts for {len(targets)} targets")
+        self.check_objective_input(x, targets, options, "the generator")
         wanted = torch.stack([_target_pixels(t) for t in targets]).to(self._device)
         images = self.generate(x)
         loss = (images - wanted).pow(2).mean(dim=(1, 2, 3))
