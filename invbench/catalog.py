@@ -32,6 +32,9 @@ FORWARD_MODELS.add("whisper", "invbench.models.whisper_asr:WhisperASR")
 FORWARD_MODELS.add("shapes-captioner", "invbench.models.shapes_captioner:ShapesCaptioner")
 FORWARD_MODELS.add("shapes-generator", "invbench.models.shapes_generator:ShapesGenerator")
 FORWARD_MODELS.add("mini-tts", "invbench.models.mini_tts:MiniTTS")
+FORWARD_MODELS.add("blip", "invbench.models.blip_captioner:BlipCaptioner")
+FORWARD_MODELS.add("flux", "invbench.models.flux_generator:FluxGenerator")
+FORWARD_MODELS.add("chatterbox", "invbench.models.chatterbox_tts:ChatterboxTTSModel")
 
 for _name, _spec in {
     "wer": "invbench.metrics.text_error:WordErrorRate",
@@ -54,6 +57,7 @@ for _name, _spec in {
     "token_validity": "invbench.metrics.token_interpretability:TokenValidity",
     "mel_dtw_distance": "invbench.metrics.spectral_distance:MelDTWDistance",
     "mel_projection_gap": "invbench.metrics.spectral_distance:MelProjectionGap",
+    "lpips": "invbench.metrics.lpips_distance:LPIPS",
 }.items():
     METRICS.add(_name, _spec)
 

@@ -16,6 +16,8 @@ from invbench.resources import repo_root
 LIBRARIES = (
     "invbench", "torch", "numpy", "openai-whisper", "jiwer", "sacrebleu", "pesq", "pystoi",
     "speechmos", "onnxruntime", "torchmetrics", "librosa", "datasets", "pandas",
+    "transformers", "diffusers", "accelerate", "huggingface-hub", "chatterbox-tts",
+    "open_clip_torch", "lpips", "torch-fidelity", "torchvision",
 )
 
 

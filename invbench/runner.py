@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from invbench.assets.inventory import require_assets
 from invbench.batch_execution import BatchContext, run_batch
 from invbench.catalog import FORWARD_MODELS
 from invbench.contracts.errors import InvbenchError
@@ -25,6 +26,7 @@ from invbench.contracts.inverter import Inverter, config_hash
 from invbench.contracts.metric import Metric
 from invbench.contracts.set_metric import SetMetric
 from invbench.contracts.task_spec import ModelRef, TaskSpec
+from invbench.models.placement import peak_memory, reset_peak_memory
 from invbench.run_manifest import device_info, git_commit, library_versions, merge_manifest, now_iso
 from invbench.scoring.apply import output_info
 from invbench.scoring.family import FamilyAdapter, family_adapter
@@ -94,6 +96,10 @@ def evaluate(plan: EvaluationPlan, out: str | Path, command_line: Sequence[str],
              progress: bool = True, log: Callable[[str], None] = print) -> RunStore:
     """Run ``plan`` into the run folder ``out`` (resuming what it already holds)."""
     pairs = _check_pairs(plan)
+    # before any compute: every weight file, backend and prepared target set the tasks need
+    for report in require_assets(plan.tasks, plan.target_dirs):
+        log(f"warning: {report.asset.key} is missing ({report.status.detail}); metrics that "
+            f"need it are skipped for {', '.join(report.tasks)}")
     target_sets = {spec.key: load_target_set(spec.targets, plan.target_dirs) for spec in plan.tasks}
     for spec in plan.tasks:  # fail now, not after hours, on an unknown metric or family
         check_metric_names(spec)
@@ -117,6 +123,7 @@ def evaluate(plan: EvaluationPlan, out: str | Path, command_line: Sequence[str],
     store.write_manifest(merge_manifest(store.read_manifest(), session, sections))
 
     for spec in plan.tasks:
+        reset_peak_memory(plan.device)
         model = models.get(spec.forward_model)
         judges = {name: models.get(ref) for name, ref in spec.judges.items()}
         adapter = family_adapter(spec.family, judges)
@@ -128,6 +135,10 @@ def evaluate(plan: EvaluationPlan, out: str | Path, command_line: Sequence[str],
         _store_set_references(spec, target_sets[spec.key], metrics, done, store, log)
         _run_task(plan, spec, target_sets[spec.key], model, adapter, metrics, pairs[spec.key],
                   done, store, device, progress, log)
+        # per session and task: a resumed run adds its own measurement beside earlier ones
+        memory = {f"{session['started']}|{spec.key}":
+                  {"task": spec.key, **peak_memory(plan.device)}}
+        store.write_manifest(merge_manifest(store.read_manifest(), None, {"peak_memory": memory}))
     return store
 
 

@@ -64,7 +64,17 @@ def _find(ref: TargetSetRef, search_dirs: Iterable[Path]) -> Path:
         tried.append(str(candidate))
         if (candidate / "manifest.json").is_file():
             return candidate
-    raise TargetSetError(f"target set {ref.name!r} not found (looked in: {', '.join(tried)})")
+    how = f"; make it on a GPU with `{ref.prepared_by}`" if ref.prepared_by else ""
+    raise TargetSetError(
+        f"target set {ref.name!r} not found (looked in: {', '.join(tried)}){how}")
+
+
+def prepared_targets_dir() -> Path:
+    """Where ``invbench prepare`` freezes locally rendered target sets (in the cache folder,
+    which ``INVBENCH_CACHE`` relocates)."""
+    from invbench.models.cache import cache_dir
+
+    return cache_dir() / "targets"
 
 
 def _verify_files(root: Path, manifest: dict[str, Any], ref: TargetSetRef) -> None:
@@ -84,7 +94,7 @@ def _verify_files(root: Path, manifest: dict[str, Any], ref: TargetSetRef) -> No
     recomputed = content_sha256(files)
     if recomputed != manifest.get("content_sha256"):
         raise TargetSetError(f"{root / 'manifest.json'}: content_sha256 does not match its files")
-    if recomputed != ref.content_sha256:
+    if ref.content_sha256 is not None and recomputed != ref.content_sha256:
         raise TargetSetError(
             f"target set {ref.name!r} at {root} has content hash {recomputed[:12]}…, but the task "
             f"pins {ref.content_sha256[:12]}… (a changed target set needs a new task version)"
@@ -178,4 +188,5 @@ def load_target_set(ref: TargetSetRef, search_dirs: Iterable[Path]) -> TargetSet
         raise TargetSetError(f"{root}: pool file {pool_file} is not listed in the manifest")
     pool = [_decode_fields(root, row, manifest) for row in _read_jsonl(root / pool_file)] \
         if pool_file else []
-    return TargetSet(ref.name, ref.version, ref.content_sha256, root, manifest, items, pool)
+    return TargetSet(ref.name, ref.version, manifest["content_sha256"], root, manifest, items,
+                     pool)

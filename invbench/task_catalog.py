@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from invbench.contracts.errors import InvbenchError, UnknownNameError
 from invbench.contracts.task_spec import TaskSpec
 from invbench.resources import resource_dir
+from invbench.target_sets import prepared_targets_dir
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -62,9 +63,10 @@ class TaskCatalog:
         self._files[spec.key] = path
 
     def target_dirs(self) -> list[Path]:
-        """Where target sets are looked up: include paths' ``targets/`` first, then ``data/``."""
+        """Where target sets are looked up: include paths' ``targets/`` first, then ``data/``,
+        then the sets ``invbench prepare`` made (in the cache)."""
         found = [p / "targets" for p in self.include_paths if (p / "targets").is_dir()]
-        return [*found, resource_dir("data") / "targets"]
+        return [*found, resource_dir("data") / "targets", prepared_targets_dir()]
 
     def all_latest(self) -> list[TaskSpec]:
         return [versions[max(versions)] for _, versions in sorted(self._specs.items())]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from invbench.contracts.inversion import Budget
 
@@ -24,14 +24,47 @@ class ModelRef(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class PreparedFrom(BaseModel):
+    """How ``invbench prepare`` renders a target set from a shipped text set with a real model.
+
+    ``layout: hidden-text`` makes the rendering the target and hides the text (generator, tts);
+    ``hidden-media`` keeps the text as the target and hides the rendering as its reference
+    (captioner). ``pool_options`` (model options, e.g. another seed) also renders a pool of
+    non-target references for set-level metrics (FID/KID).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: TargetSetRef
+    render_with: ModelRef
+    layout: Literal["hidden-text", "hidden-media"]
+    pool_options: dict[str, Any] | None = None
+
+
 class TargetSetRef(BaseModel):
-    """A pinned target set: its name, version and the content hash it must have."""
+    """A pinned target set: its name, version and the content hash it must have.
+
+    A set rendered on the user's machine by the real models (``prepared_by`` names the command,
+    e.g. ``invbench prepare --suite paper``) cannot be pinned in advance: GPU kernels and library
+    versions change its bytes. Its ``content_sha256`` is left out; the hash it was frozen with is
+    read from its manifest, verified file by file, and recorded with every result, so
+    ``invbench compare`` refuses rows from differently prepared sets.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
     version: int
-    content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    content_sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    prepared_by: str | None = None
+    prepare: PreparedFrom | None = None
+
+    @model_validator(mode="after")
+    def _pinned_unless_prepared(self) -> TargetSetRef:
+        if self.content_sha256 is None and self.prepared_by is None:
+            raise ValueError("content_sha256 is required unless the set is prepared locally "
+                             "(prepared_by)")
+        return self
 
 
 class MetricRef(BaseModel):
@@ -77,3 +110,7 @@ class TaskSpec(BaseModel):
     def key(self) -> str:
         """``name@version``: how results and the CLI pin a task."""
         return f"{self.name}@{self.version}"
+
+
+PreparedFrom.model_rebuild()
+TargetSetRef.model_rebuild()

