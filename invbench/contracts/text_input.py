@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from invbench.contracts.errors import InvalidInversion
+from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.forward_model import ForwardModel
 
 
@@ -128,6 +128,26 @@ class TextInputModel(ForwardModel):
         """Rows of the input table for ``ids``: ``(L, D)``."""
         table = self.token_embeddings
         return table[torch.as_tensor(list(ids), dtype=torch.long, device=table.device)]
+
+    def check_objective_input(self, x: object, targets: Sequence[object], options: dict,
+                              what: str, finite: bool = False) -> None:
+        """Raise a one-line ``InvbenchError`` unless ``x`` is a ``(B, L, D)`` tensor of soft
+        prompts (1 to ``max_tokens`` tokens, one per target) and no options were given;
+        ``finite`` also refuses non-finite or non-float values. ``what`` names the model."""
+        if options:
+            raise InvbenchError(f"{what}'s objective has no options, got {sorted(options)}")
+        spec = self.input_spec
+        if not isinstance(x, torch.Tensor) or x.ndim != 3 or x.shape[2] != spec.embedding_dim:
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise InvbenchError(
+                f"objective expects (B, L, {spec.embedding_dim}) soft prompts, got {shape}")
+        if not 1 <= x.shape[1] <= spec.max_tokens:
+            raise InvbenchError(
+                f"objective expects 1 to {spec.max_tokens} tokens per prompt, got {x.shape[1]}")
+        if x.shape[0] != len(targets):
+            raise InvbenchError(f"objective got {x.shape[0]} prompts for {len(targets)} targets")
+        if finite and (not x.is_floating_point() or not torch.isfinite(x.detach()).all()):
+            raise InvbenchError("objective soft prompts must be finite floating-point values")
 
     def run_from_embeddings(self, prompts: Sequence[torch.Tensor]) -> list[Any]:
         """Outputs for soft prompts (each ``(L, D)``), without gradients."""

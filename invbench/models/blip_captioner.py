@@ -27,7 +27,7 @@ Example (needs the checkpoint: ``invbench prefetch --suite paper``)::
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.forward_model import ForwardModel, ObjectiveResult
 from invbench.contracts.media import Image, ImageSpec
 from invbench.models.placement import hub_offline, resolve_placement
+from invbench.models.target_payload import caption_text
 from invbench.models.weights_identity import folder_weights_sha256, modules_sha256
 
 DEFAULT_MODEL = "Salesforce/blip-image-captioning-large"
@@ -182,7 +183,7 @@ class BlipCaptioner(ForwardModel):
                                 f"pixels, got {shape}")
         if x.shape[0] != len(targets):
             raise InvbenchError(f"objective got {x.shape[0]} images for {len(targets)} targets")
-        tokens = [self.tokenizer(_target_text(t), add_special_tokens=False)["input_ids"]
+        tokens = [self.tokenizer(caption_text(t), add_special_tokens=False)["input_ids"]
                   for t in targets]
         inputs, labels = self._teacher_forcing(tokens)
         mask = (labels != -100).long()
@@ -239,11 +240,3 @@ def _snapshot_folder(model: str, revision: str | None) -> Path | None:
         return Path(snapshot_download(model, revision=revision, local_files_only=True))
     except Exception:  # not cached as a snapshot (e.g. loaded some other way): hash the modules
         return None
-
-
-def _target_text(target: Any) -> str:
-    payload = getattr(target, "payload", target)
-    text = payload.get("text") if isinstance(payload, Mapping) else payload
-    if not isinstance(text, str):
-        raise InvbenchError(f"a captioner target must be a caption string, got {target!r}")
-    return text.strip()

@@ -48,6 +48,7 @@ from invbench.contracts.forward_model import ObjectiveResult
 from invbench.contracts.media import Waveform
 from invbench.contracts.text_input import Text, TextInputModel, TextSpec, check_soft_embeddings
 from invbench.models.placement import hub_offline, resolve_placement
+from invbench.models.target_payload import target_field
 from invbench.models.weights_identity import folder_weights_sha256
 
 DEFAULT_MODEL = "ResembleAI/chatterbox"
@@ -74,8 +75,7 @@ OBJECTIVE = ("teacher-forced CE of the target's S3 speech tokens under T3 given 
 
 def target_waveform(target: Any) -> Waveform:
     """The clip of a target (a ``Waveform`` or a payload ``{"audio": Waveform}``), validated."""
-    payload = getattr(target, "payload", target)
-    audio = payload.get("audio") if isinstance(payload, Mapping) else payload
+    audio = target_field(target, "audio")
     if not isinstance(audio, Waveform) or not isinstance(audio.samples, Tensor):
         raise InvbenchError(f"a TTS target must be a Waveform, got {type(audio).__name__}")
     x = audio.samples
@@ -355,7 +355,7 @@ class ChatterboxTTSModel(TextInputModel):
     def _objective(self, x: Tensor, targets: Sequence[Any], **options: Any) -> ObjectiveResult:
         """Per-item mean teacher-forced CE (see the module docstring) of each target clip's
         speech tokens given the soft prompts ``x`` ``(B, L, D)``."""
-        check_objective_input(x, targets, options, self.input_spec)
+        self.check_objective_input(x, targets, options, "Chatterbox", finite=True)
         cond = self._conditioning()
         losses, success = [], []
         for soft, target in zip(x, targets, strict=True):  # one T3 pass per item
@@ -405,19 +405,3 @@ class ChatterboxTTSModel(TextInputModel):
             HubRepo(repo_id=model, revision=revision, allow_patterns=CHECKPOINT_FILES,
                     purpose="Chatterbox-TTS weights"),
         ]
-
-
-def check_objective_input(x: Any, targets: Sequence[Any], options: dict, spec: TextSpec) -> None:
-    """A one-line ``InvbenchError`` unless ``x`` is ``(B, L, D)`` finite soft prompts of 1 to
-    ``max_tokens`` rows, one per target, and no options were given."""
-    if options:
-        raise InvbenchError(f"Chatterbox's objective has no options, got {sorted(options)}")
-    if not isinstance(x, Tensor) or x.ndim != 3 or x.shape[2] != spec.embedding_dim:
-        shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-        raise InvbenchError(f"objective expects (B, L, {spec.embedding_dim}) soft prompts, "
-                            f"got {shape}")
-    if not 1 <= x.shape[1] <= spec.max_tokens or x.shape[0] != len(targets):
-        raise InvbenchError(f"objective got {x.shape[0]} prompts of {x.shape[1]} tokens for "
-                            f"{len(targets)} targets (1 to {spec.max_tokens} tokens each)")
-    if not x.is_floating_point() or not torch.isfinite(x.detach()).all():
-        raise InvbenchError("objective soft prompts must be finite floating-point values")

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ from invbench.contracts.media import Image
 from invbench.contracts.text_input import Text, TextInputModel, TextSpec, check_soft_embeddings
 from invbench.models import flux_sampling as fs
 from invbench.models.placement import Placement, resolve_placement
+from invbench.models.target_payload import target_field
 from invbench.models.weights_identity import folder_weights_sha256, modules_sha256
 
 DEFAULT_MODEL = "black-forest-labs/FLUX.1-dev"
@@ -239,7 +240,7 @@ class FluxGenerator(TextInputModel):
         """Per-item mean squared pixel error (float32) between the image of each soft prompt of
         ``x`` ``(B, L, D)`` and its target image; ``success`` once it is at most
         ``SUCCESS_MSE``. Targets are :class:`Image` or objects whose payload has ``"image"``."""
-        self._check_objective_input(x, targets, options)
+        self.check_objective_input(x, targets, options, "FLUX", finite=True)
         wanted = [self._target(t) for t in targets]
         self._resident()
         losses = [(self.generate(x[i])[0].float() - wanted[i]).pow(2).mean()
@@ -248,8 +249,7 @@ class FluxGenerator(TextInputModel):
         return ObjectiveResult(loss=loss, success=loss.detach() <= SUCCESS_MSE)
 
     def _target(self, target: Any) -> Tensor:
-        payload = getattr(target, "payload", target)
-        image = payload.get("image") if isinstance(payload, Mapping) else payload
+        image = target_field(target, "image")
         if not isinstance(image, Image) or not isinstance(image.pixels, Tensor):
             raise InvbenchError(f"a FLUX target must be an Image, got {type(image).__name__}")
         pixels = image.pixels.float()
@@ -258,22 +258,6 @@ class FluxGenerator(TextInputModel):
             raise InvbenchError(f"a FLUX target image must have shape {expected}, got "
                                 f"{tuple(pixels.shape)}")
         return pixels.to(self.device)
-
-    def _check_objective_input(self, x: Any, targets: Sequence[Any], options: dict) -> None:
-        if options:
-            raise InvbenchError(f"FLUX's objective has no options, got {sorted(options)}")
-        spec = self.input_spec
-        if not isinstance(x, Tensor) or x.ndim != 3 or x.shape[2] != spec.embedding_dim:
-            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-            raise InvbenchError(
-                f"objective expects (B, L, {spec.embedding_dim}) soft prompts, got {shape}")
-        if not 1 <= x.shape[1] <= spec.max_tokens:
-            raise InvbenchError(
-                f"objective expects 1 to {spec.max_tokens} tokens per prompt, got {x.shape[1]}")
-        if x.shape[0] != len(targets):
-            raise InvbenchError(f"objective got {x.shape[0]} prompts for {len(targets)} targets")
-        if not x.is_floating_point() or not torch.isfinite(x.detach()).all():
-            raise InvbenchError("objective soft prompts must be finite floating-point values")
 
     # ------------------------------------------------------------------ identity
 

@@ -20,7 +20,7 @@ Example (needs the shipped weights)::
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -32,6 +32,7 @@ from invbench.contracts.forward_model import ObjectiveResult
 from invbench.contracts.media import Waveform
 from invbench.contracts.text_input import Text, TextInputModel, check_soft_embeddings
 from invbench.models.minilm_prompts import MiniLMPrompts
+from invbench.models.target_payload import target_field
 from invbench.models.tts_net import (
     ARCHITECTURE,
     GRIFFIN_LIM_ITERS,
@@ -137,8 +138,7 @@ class MiniTTS(ZooNetwork, MiniLMPrompts, TextInputModel):
 
 
 def _target_samples(target: Any) -> Tensor:
-    payload = getattr(target, "payload", target)
-    audio = payload.get("audio") if isinstance(payload, Mapping) else payload
+    audio = target_field(target, "audio")
     if not isinstance(audio, Waveform) or audio.sample_rate != SAMPLE_RATE:
         got = type(audio).__name__ if not isinstance(audio, Waveform) else f"{audio.sample_rate} Hz"
         raise InvbenchError(f"a TTS target must be a {SAMPLE_RATE} Hz Waveform, got {got}")

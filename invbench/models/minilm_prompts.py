@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from torch import Tensor
 
-from invbench.contracts.errors import InvalidInversion, InvbenchError
+from invbench.contracts.errors import InvalidInversion
 from invbench.contracts.text_input import Text, TextSpec
 from invbench.models.minilm import MiniLM, load_minilm
 
@@ -50,27 +50,6 @@ class MiniLMPrompts:
 
     def detokenize(self, ids: Sequence[int]) -> str:
         return self.minilm.tokenizer.decode([int(i) for i in ids])
-
-    def check_objective_input(
-        self, x: object, targets: Sequence[object], options: dict, what: str
-    ) -> None:
-        """Raise a one-line ``InvbenchError`` unless ``x`` is a ``(B, L, D)`` tensor of soft
-        prompts (1 to ``max_tokens`` tokens, one per target) and no options were given;
-        ``what`` names the model ("the TTS")."""
-        if options:
-            raise InvbenchError(f"{what}'s objective has no options, got {sorted(options)}")
-        spec = self.input_spec
-        if not isinstance(x, Tensor) or x.ndim != 3 or x.shape[2] != spec.embedding_dim:
-            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-            raise InvbenchError(
-                f"objective expects (B, L, {spec.embedding_dim}) soft prompts, got {shape}"
-            )
-        if not 1 <= x.shape[1] <= spec.max_tokens:
-            raise InvbenchError(
-                f"objective expects 1 to {spec.max_tokens} tokens per prompt, got {x.shape[1]}"
-            )
-        if x.shape[0] != len(targets):
-            raise InvbenchError(f"objective got {x.shape[0]} prompts for {len(targets)} targets")
 
     def prompt_embeddings(self, inputs: Sequence[Text], what: str) -> list[Tensor]:
         """The content-token rows ``(L, D)`` of each prompt, as a user's text tokenizes;

@@ -18,7 +18,7 @@ Example (needs the shipped weights)::
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -29,6 +29,7 @@ from torch import Tensor, nn
 from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.forward_model import ForwardModel, ObjectiveResult
 from invbench.contracts.media import Image, ImageSpec
+from invbench.models.target_payload import caption_text
 from invbench.models.zoo_weights import ZooNetwork
 from invbench.worlds.shapes import (
     BOS,
@@ -239,15 +240,7 @@ class ShapesCaptioner(ZooNetwork, ForwardModel):
             raise InvbenchError(f"objective expects (B, 3, 64, 64) pixels, got {shape}")
         if x.shape[0] != len(targets):
             raise InvbenchError(f"objective got {x.shape[0]} images for {len(targets)} targets")
-        inputs, labels = teacher_forcing([_target_text(t) for t in targets])
+        inputs, labels = teacher_forcing([caption_text(t) for t in targets])
         logits = self.net(x.to(self._device, torch.float32), inputs.to(self._device))
         loss, success = caption_loss(logits, labels.to(self._device))
         return ObjectiveResult(loss=loss, success=success)
-
-
-def _target_text(target: Any) -> str:
-    payload = getattr(target, "payload", target)
-    text = payload.get("text") if isinstance(payload, Mapping) else payload
-    if not isinstance(text, str):
-        raise InvbenchError(f"a captioner target must be a caption string, got {target!r}")
-    return text.strip()

@@ -16,7 +16,7 @@ Example (needs the shipped weights)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -34,6 +34,7 @@ from invbench.models.generator_net import (
     sample,
 )
 from invbench.models.minilm_prompts import MiniLMPrompts
+from invbench.models.target_payload import target_field
 from invbench.models.zoo_weights import ZooNetwork
 
 SUCCESS_MSE = 1e-4  # mean squared pixel error (PSNR 40 dB): the target image, up to rounding
@@ -106,8 +107,7 @@ class ShapesGenerator(ZooNetwork, MiniLMPrompts, TextInputModel):
 
 
 def _target_pixels(target: Any) -> Tensor:
-    payload = getattr(target, "payload", target)
-    image = payload.get("image") if isinstance(payload, Mapping) else payload
+    image = target_field(target, "image")
     if not isinstance(image, Image):
         raise InvbenchError(f"a generator target must be an Image, got {type(image).__name__}")
     return image.pixels.float()

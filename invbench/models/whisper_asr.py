@@ -28,7 +28,7 @@ import contextlib
 import dataclasses
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.forward_model import ForwardModel, ObjectiveResult
 from invbench.contracts.media import AudioSpec, Waveform
 from invbench.models.placement import hub_offline, resolve_placement
+from invbench.models.target_payload import target_field
 from invbench.models.whisper_convert import (
     conversion_record,
     ensure_whisper_checkpoint,
@@ -73,8 +74,7 @@ def fit_frames(n_samples: int) -> int:
 
 def _target_text(target: Any) -> str:
     """The transcript of one target: a ``{"text": ...}`` payload, a ``Target`` or a string."""
-    payload = getattr(target, "payload", target)
-    text = payload.get("text") if isinstance(payload, Mapping) else payload
+    text = target_field(target, "text")
     if not isinstance(text, str) or not text.strip():
         raise InvbenchError(f"asr target needs a non-empty 'text', got {target!r}")
     return text.strip()

@@ -32,6 +32,7 @@ import importlib.util
 import math
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -39,14 +40,13 @@ import torch.nn.functional as F
 
 from invbench.assets.kinds import HubRepo, PythonPackage
 from invbench.contracts import InvbenchError, Target, Waveform
-from invbench.contracts.text_input import TextSpec
+from invbench.contracts.text_input import TextInputModel, TextSpec
 from invbench.models.chatterbox_tts import (
     CHECKPOINT_FILES,
     INSTALL,
     ChatterboxTTSModel,
     PlaceholderTokenizer,
     SoftTextEmbedding,
-    check_objective_input,
     frame_soft_rows,
     import_chatterbox,
     resample_to_16k,
@@ -215,13 +215,19 @@ def test_vocabulary_masks_special_and_unused_rows_but_keeps_space():
 
 
 def test_objective_input_is_checked_in_one_line():
-    spec = TextSpec(vocab_size=300, embedding_dim=8, max_tokens=4)
-    check_objective_input(torch.zeros(2, 3, 8), [None, None], {}, spec)
+    # the check every text-input model shares (TextInputModel), as Chatterbox calls it
+    model = SimpleNamespace(input_spec=TextSpec(vocab_size=300, embedding_dim=8, max_tokens=4))
+
+    def check_objective_input(x, targets, options):
+        TextInputModel.check_objective_input(model, x, targets, options, "Chatterbox",
+                                             finite=True)
+
+    check_objective_input(torch.zeros(2, 3, 8), [None, None], {})
     bad = [(torch.zeros(2, 3, 8), [None], {}), (torch.zeros(1, 5, 8), [None], {}),
            (torch.zeros(1, 3, 7), [None], {}), ("text", [None], {}),
            (torch.zeros(1, 3, 8), [None], {"cfg": 1}),
            (torch.full((1, 3, 8), float("nan")), [None], {})]
     for x, targets, options in bad:
         with pytest.raises(InvbenchError) as err:
-            check_objective_input(x, targets, options, spec)
+            check_objective_input(x, targets, options)
         one_line_error(err)
