@@ -1,4 +1,4 @@
-"""Chatterbox-TTS (Resemble AI, ``chatterbox-tts`` 0.1.7), the paper's TTS: prompt → 24 kHz speech.
+"""Chatterbox-TTS (Resemble AI, ``chatterbox-tts`` 0.1.7), the paper's TTS: prompt → speech.
 
 **An optional, separately installed backend.** chatterbox-tts pins torch/torchaudio 2.6,
 transformers 5.2 and diffusers 0.29, and importing it imports torchaudio, s3tokenizer (and onnx),
@@ -9,7 +9,9 @@ carries :data:`INSTALL`.
 **Scoring** (``run``) is ``ChatterboxTTS.generate`` itself, one prompt at a time under a fixed
 torch seed (T3's sampling and S3Gen's flow-matching noise draw from torch's global RNG; the
 caller's RNG state is restored afterwards): ``punc_norm``, ``EnTokenizer``, T3 sampling with
-classifier-free guidance, S3Gen vocoding, the Perth watermark. Clips keep the native 24 kHz.
+classifier-free guidance, S3Gen vocoding, the Perth watermark. The native 24 kHz clip is
+resampled once, here, to invbench's 16 kHz scoring rate (Whisper, DNSMOS and the mel distance
+read 16 kHz and never resample); ``describe()`` records both rates and the resampler.
 
 **Soft prompts** (``run_from_embeddings``) take the same ``generate`` call with two attributes
 swapped for its duration: the tokenizer returns ``L`` placeholder ids and ``t3.text_emb`` returns
@@ -185,7 +187,10 @@ class ChatterboxTTSModel(TextInputModel):
             torch.manual_seed(self.seed)
             wav = self.tts.generate(text, **self.settings)
         self.watermarked_clips += 1
-        return Waveform(wav.reshape(-1).float().cpu(), int(self.tts.sr))
+        # at invbench's scoring rate: Whisper, DNSMOS and the mel distance read 16 kHz and never
+        # resample, so the one resampling happens here, recorded in describe()
+        native = Waveform(wav.reshape(-1).float().cpu(), int(self.tts.sr))
+        return Waveform(resample_to_16k(native).clamp(-1.0, 1.0), S3_SAMPLE_RATE)
 
     def _run(self, inputs: Sequence[Text]) -> list[Waveform]:
         out = []
@@ -298,7 +303,9 @@ class ChatterboxTTSModel(TextInputModel):
         info.update(
             model=self.model, revision=self.revision, folder=str(self.folder),
             chatterbox_version=importlib.import_module("chatterbox").__version__,
-            placement=self.placement.describe(), sample_rate=int(self.tts.sr),
+            placement=self.placement.describe(), native_sample_rate=int(self.tts.sr),
+            sample_rate=S3_SAMPLE_RATE, resampling="scipy.signal.resample_poly (polyphase), "
+                                               "then clipped to [-1, 1]",
             generation={**self.settings, **GENERATE, "seed": self.seed, "voice": "conds.pt",
                         "batching": "one generate call per prompt"},
             watermark=self.watermark, watermarked_clips=self.watermarked_clips,
