@@ -149,3 +149,21 @@ def test_weights_identity_reads_hub_blob_names(tmp_path):
     assert file_sha256(snap / "model.safetensors") == digest
     expected = hashlib.sha256(f"model.safetensors\t{digest}\n".encode()).hexdigest()
     assert folder_weights_sha256(snap) == expected  # config.json is not a weight file
+
+
+def test_default_and_test_installs_stay_free_of_torchvision_and_chatterbox():
+    import importlib.util
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    banned = {"torchvision", "chatterbox-tts", "open-clip-torch", "lpips", "torch-fidelity"}
+    for line in requires("invbench") or []:
+        req = Requirement(line)
+        installs_by_default = req.marker is None or any(
+            req.marker.evaluate({"extra": extra}) for extra in ("", "dev"))
+        if installs_by_default:
+            assert req.name.lower().replace("_", "-") not in banned, line
+    # and this (test) environment really has neither: CPU torch cannot import torchvision here
+    assert importlib.util.find_spec("torchvision") is None
+    assert importlib.util.find_spec("chatterbox") is None
