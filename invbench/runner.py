@@ -79,7 +79,10 @@ def _check_pairs(plan: EvaluationPlan) -> dict[str, list[Inverter]]:
     return pairs
 
 
-class _ModelCache:
+class ModelCache:
+    """Forward models built once per (id, options) on one device, shared by every task (and by
+    ``invbench prepare``) that names them."""
+
     def __init__(self, device: str) -> None:
         self.device = device
         self._models: dict[str, ForwardModel] = {}
@@ -107,7 +110,7 @@ def evaluate(plan: EvaluationPlan, out: str | Path, command_line: Sequence[str],
     store = RunStore(out)
     store.create()
     done = set() if plan.overwrite else store.completed_keys()
-    models = _ModelCache(plan.device)
+    models = ModelCache(plan.device)
     device = torch.device(plan.device)
     session = {"started": now_iso(), "command_line": list(command_line), "pid": os.getpid(),
                "shard": plan.shard, "git_commit": git_commit(), "libraries": library_versions(),

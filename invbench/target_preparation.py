@@ -24,28 +24,14 @@ import numpy as np
 import soundfile
 from tqdm.auto import tqdm
 
-from invbench.catalog import FORWARD_MODELS
 from invbench.contracts.errors import InvbenchError
 from invbench.contracts.media import Image, Waveform
 from invbench.contracts.task_spec import ModelRef, TargetSetRef, TaskSpec
 from invbench.contracts.text_input import Text
 from invbench.files import atomic_write_bytes, sha256_file
 from invbench.run_manifest import library_versions, now_iso
+from invbench.runner import ModelCache
 from invbench.target_sets import content_sha256, load_target_set, prepared_targets_dir
-
-
-class RenderCache:
-    """Models built once per (id, options) and files rendered once per (model, text)."""
-
-    def __init__(self, device: str) -> None:
-        self.device = device
-        self._models: dict[str, Any] = {}
-
-    def model(self, ref: ModelRef) -> Any:
-        key = ref.model_dump_json()
-        if key not in self._models:
-            self._models[key] = FORWARD_MODELS.get(ref.id)(**ref.options, device=self.device)
-        return self._models[key]
 
 
 def _encode(output: Any) -> tuple[str, bytes, dict[str, Any]]:
@@ -98,7 +84,7 @@ def _facts_of(path: Path) -> dict[str, Any]:
         return {"image_size": [handle.height, handle.width]}
 
 
-def prepare_task_targets(spec: TaskSpec, source_dirs: Sequence[Path], cache: RenderCache,
+def prepare_task_targets(spec: TaskSpec, source_dirs: Sequence[Path], cache: ModelCache,
                          limit: int | None = None, progress: bool = True,
                          log: Callable[[str], None] = print) -> Path:
     """Render and freeze ``spec``'s prepared target set; returns its folder."""
@@ -115,7 +101,7 @@ def prepare_task_targets(spec: TaskSpec, source_dirs: Sequence[Path], cache: Ren
     source = load_target_set(recipe.source, source_dirs)
     items = source.items[:limit] if limit else source.items
     texts = [(item.id, item.target["text"]) for item in items]
-    model = cache.model(recipe.render_with)
+    model = cache.get(recipe.render_with)
     shared = root / ".renders" / _model_folder(recipe.render_with)
     rendered, facts = _render_all(model, texts, shared, f"{spec.key} targets", progress)
     pool_rendered: dict[str, str] = {}
@@ -123,7 +109,7 @@ def prepare_task_targets(spec: TaskSpec, source_dirs: Sequence[Path], cache: Ren
     if recipe.pool_options:
         pool_ref = ModelRef(id=recipe.render_with.id,
                             options={**recipe.render_with.options, **recipe.pool_options})
-        pool_rendered, _ = _render_all(cache.model(pool_ref), texts,
+        pool_rendered, _ = _render_all(cache.get(pool_ref), texts,
                                        root / ".renders" / _model_folder(pool_ref),
                                        f"{spec.key} pool", progress)
     if partial.exists():

@@ -8,7 +8,8 @@ import click
 
 from invbench.assets.inventory import require_assets
 from invbench.contracts.errors import InvbenchError
-from invbench.target_preparation import RenderCache, prepare_task_targets
+from invbench.runner import ModelCache
+from invbench.target_preparation import prepare_task_targets
 from invbench.task_catalog import TaskCatalog
 
 
@@ -38,7 +39,7 @@ def prepare_command(suite, tasks, device, limit, include_paths, no_progress) -> 
                                       "forward_model": s.targets.prepare.render_with,
                                       "judges": {}, "metrics": ["exact_match"]}) for s in specs]
     require_assets(renderers, catalog.target_dirs())
-    cache = RenderCache(device)
+    cache = ModelCache(device)
     for spec in specs:
         prepare_task_targets(spec, catalog.target_dirs(), cache, limit=limit,
                              progress=not no_progress, log=lambda m: click.echo(m, err=True))

