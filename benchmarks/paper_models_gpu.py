@@ -81,7 +81,11 @@ def bench_whisper(preset: str, device: str, work: Path, repeats: int) -> dict:
 
     torch.manual_seed(0)
     with torch.device(device):
-        state = Whisper(ModelDimensions(**WHISPER_DIMS[preset])).state_dict()
+        model = Whisper(ModelDimensions(**WHISPER_DIMS[preset]))
+        with torch.no_grad():  # openai-whisper leaves it uninitialised (torch.empty)
+            model.decoder.positional_embedding.normal_(0.0, 0.02)
+        state = model.state_dict()
+        del model
     path = work / "whisper-large-v3-random.pt"
     torch.save({"dims": WHISPER_DIMS[preset], "model_state_dict": state}, path)
     del state
