@@ -9,6 +9,7 @@ nearest-token cosine is 1 and its projection gap 0.
 
 from __future__ import annotations
 
+from invbench.contracts.errors import InvbenchError
 from invbench.contracts.inversion import Inversion, InversionProblem
 from invbench.contracts.inverter import BaseInverter
 from invbench.contracts.text_input import Text, TextInputModel
@@ -31,6 +32,9 @@ class Reference(BaseInverter):
         if isinstance(forward, TextInputModel):
             return [_prompt(forward, hidden[PROMPT_FIELD]) for hidden in problem.hidden]
         name = REFERENCE_FIELD[problem.family]
+        if any(name not in hidden for hidden in problem.hidden):  # e.g. asr/paper: text only
+            raise InvbenchError(f"task {problem.task}'s targets have no hidden reference "
+                                f"{name!r} to hand back")
         return [Inversion(x=hidden[name]) for hidden in problem.hidden]
 
 

@@ -7,6 +7,7 @@ exist.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -151,6 +152,9 @@ def test_reference_returns_the_hidden_rendering_per_family():
         hidden=[{"audio": wave}],
     )
     assert Reference().invert(asr)[0].x is wave
+    text_only = dataclasses.replace(asr, task="asr/paper", hidden=[{}])  # no reference audio
+    with pytest.raises(InvbenchError, match="asr/paper's targets have no hidden reference 'audio'"):
+        Reference().invert(text_only)
 
 
 def test_noise_images_are_seeded_per_target():
