@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -231,3 +231,16 @@ class PreparedTargetSet(Asset):
                 return AssetStatus(True, str(Path(folder) / self.name))
         return AssetStatus(False, f"not prepared yet (looked in {', '.join(self.search_dirs)});"
                            f" make it on a GPU with `{self.command}`")
+
+
+JUDGES_INSTALL = "pip install 'invbench[judges]'"
+
+
+def judges_extra(purpose: str, module: str, weights: Asset) -> list[Asset]:
+    """What a judge from the optional ``judges`` extra needs, all optional (its metrics are
+    skipped without them): its package, torchvision (which every one of them imports), and its
+    weights."""
+    return [PythonPackage(purpose=purpose, required=False, module=module, install=JUDGES_INSTALL),
+            PythonPackage(purpose=purpose, required=False, module="torchvision",
+                          install=JUDGES_INSTALL),
+            replace(weights, purpose=purpose, required=False)]

@@ -54,7 +54,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from invbench.assets import Asset, PythonPackage, UrlFile
+from invbench.assets.kinds import JUDGES_INSTALL, Asset, UrlFile, judges_extra
 from invbench.contracts.errors import InvbenchError
 from invbench.contracts.media import Image
 from invbench.contracts.metric import Metric, MetricInputError, MetricOutput
@@ -64,7 +64,7 @@ NET = "alex"
 LPIPS_VERSION = "0.1"
 MIN_SIZE = 31
 BACKBONE_URL = "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth"
-INSTALL = "pip install 'invbench[judges]'"
+INSTALL = JUDGES_INSTALL
 # torchvision alexnet.features indices -> lpips' five slices (relu1 .. relu5)
 SLICES = ((0, 2), (2, 5), (5, 8), (8, 10), (10, 12))
 
@@ -78,12 +78,8 @@ def backbone_path() -> Path:
 
 def assets() -> list[Asset]:
     """What LPIPS(alex) needs beyond the core install; all optional (the metric is skipped)."""
-    purpose = "LPIPS(alex, v0.1) perceptual distance"
-    return [
-        PythonPackage(purpose=purpose, required=False, module="lpips", install=INSTALL),
-        PythonPackage(purpose=purpose, required=False, module="torchvision", install=INSTALL),
-        UrlFile(purpose=purpose, required=False, url=BACKBONE_URL, path=str(backbone_path())),
-    ]
+    return judges_extra("LPIPS(alex, v0.1) perceptual distance", "lpips",
+                        UrlFile(url=BACKBONE_URL, path=str(backbone_path())))
 
 
 def lpips_inputs(image: Any, reference_image: Any) -> tuple[torch.Tensor, torch.Tensor]:

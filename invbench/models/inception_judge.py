@@ -49,7 +49,7 @@ from unittest import mock
 
 import torch
 
-from invbench.assets import Asset, PythonPackage, UrlFile
+from invbench.assets.kinds import JUDGES_INSTALL, Asset, UrlFile, judges_extra
 from invbench.contracts.errors import InvbenchError
 from invbench.models.placement import resolve_placement
 
@@ -58,7 +58,7 @@ WEIGHTS_URL = ("https://github.com/toshas/torch-fidelity/releases/download/v0.2.
                "weights-inception-2015-12-05-6726825d.pth")
 FEATURES = "2048"
 INPUT_SIZE = 299
-INSTALL = "pip install 'invbench[judges]'"
+INSTALL = JUDGES_INSTALL
 PREPROCESS = "uint8-round(255x)+tf1-bilinear-299+(q-128)/128"
 
 
@@ -69,12 +69,8 @@ def weights_path() -> Path:
 
 def assets() -> list[Asset]:
     """What the judge needs beyond the core install; all optional (its metrics are skipped)."""
-    purpose = "Inception-v3 (torch-fidelity) features for FID/KID"
-    return [
-        PythonPackage(purpose=purpose, required=False, module="torch_fidelity", install=INSTALL),
-        PythonPackage(purpose=purpose, required=False, module="torchvision", install=INSTALL),
-        UrlFile(purpose=purpose, required=False, url=WEIGHTS_URL, path=str(weights_path())),
-    ]
+    return judges_extra("Inception-v3 (torch-fidelity) features for FID/KID", "torch_fidelity",
+                        UrlFile(url=WEIGHTS_URL, path=str(weights_path())))
 
 
 def quantize_uint8(pixels: torch.Tensor) -> torch.Tensor:

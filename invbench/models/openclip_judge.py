@@ -58,7 +58,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from invbench.assets import Asset, HubRepo, PythonPackage
+from invbench.assets.kinds import JUDGES_INSTALL, Asset, HubRepo, judges_extra
 from invbench.contracts.errors import InvbenchError
 from invbench.models.placement import resolve_placement
 
@@ -70,19 +70,14 @@ WEIGHT_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
 IMAGE_SIZE = 224
 MEAN = (0.48145466, 0.4578275, 0.40821073)
 STD = (0.26862954, 0.26130258, 0.27577711)
-INSTALL = "pip install 'invbench[judges]'"
+INSTALL = JUDGES_INSTALL
 PREPROCESS = f"resize-short{IMAGE_SIZE}-bicubic-aa+center-crop{IMAGE_SIZE}+clamp+openai-norm"
 
 
 def assets() -> list[Asset]:
     """What the judge needs beyond the core install; all optional (its metrics are skipped)."""
-    purpose = "open_clip ViT-L/14 (OpenAI) judge for CLIPScore"
-    return [
-        PythonPackage(purpose=purpose, required=False, module="open_clip", install=INSTALL),
-        PythonPackage(purpose=purpose, required=False, module="torchvision", install=INSTALL),
-        HubRepo(purpose=purpose, required=False, repo_id=HUB_REPO,
-                allow_patterns=(WEIGHT_FILES[0],)),
-    ]
+    return judges_extra("open_clip ViT-L/14 (OpenAI) judge for CLIPScore", "open_clip",
+                        HubRepo(repo_id=HUB_REPO, allow_patterns=(WEIGHT_FILES[0],)))
 
 
 def resized_size(height: int, width: int, size: int = IMAGE_SIZE) -> tuple[int, int]:

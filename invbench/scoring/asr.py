@@ -47,11 +47,7 @@ class ASRFamily(FamilyAdapter):
             "carrier_audio": [inv.carrier for inv in inversions],
         }
         outputs: list[dict[str, Any]] = [{"transcript": t} for t in transcripts]
-        if "transfer" in self.judges:
-            transfer = self.judges["transfer"].run(audio)
-            fields["transfer_hypothesis"] = transfer
-            for out, text in zip(outputs, transfer, strict=True):
-                out["transfer_transcript"] = text
+        self.add_transfer(audio, fields, outputs, "transfer_transcript")
         return fields, outputs
 
     def save_artifacts(self, inversion: Inversion, folder: Path, stem: str) -> dict[str, str]:

@@ -46,11 +46,7 @@ class CaptionerFamily(FamilyAdapter):
             "carrier_image": [inv.carrier for inv in inversions],
         }
         outputs: list[dict[str, Any]] = [{"caption": c} for c in captions]
-        if "transfer" in self.judges:
-            transfer = self.judges["transfer"].run(images)
-            fields["transfer_hypothesis"] = transfer
-            for out, caption in zip(outputs, transfer, strict=True):
-                out["transfer_caption"] = caption
+        self.add_transfer(images, fields, outputs, "transfer_caption")
         return fields, outputs
 
     def save_artifacts(self, inversion: Inversion, folder: Path, stem: str) -> dict[str, str]:

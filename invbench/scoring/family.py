@@ -47,6 +47,18 @@ class FamilyAdapter(ABC):
                 sources[field] = f"{model.model_id}@{model.weights_sha256[:12]}"
         return sources
 
+    def add_transfer(self, inputs: Sequence[Any], fields: dict[str, list[Any]],
+                     outputs: list[dict[str, Any]], output_name: str) -> None:
+        """With a ``transfer`` judge (a second, independent model of the same kind), its outputs
+        for the recovered ``inputs``: the scoring field ``transfer_hypothesis`` and, per item,
+        ``output_name`` in the record."""
+        if "transfer" not in self.judges:
+            return
+        transfer = self.judges["transfer"].run(inputs)
+        fields["transfer_hypothesis"] = transfer
+        for out, text in zip(outputs, transfer, strict=True):
+            out[output_name] = text
+
     input_type: ClassVar[type]  # what ``Inversion.x`` must hold (``Waveform``, ``Image``)
 
     def validate(self, inversion: Inversion, model: ForwardModel) -> None:
