@@ -77,7 +77,7 @@ def _step(model, x, targets, **options):
 def bench_whisper(preset: str, device: str, work: Path, repeats: int) -> dict:
     from whisper.model import ModelDimensions, Whisper
 
-    from invbench.models.whisper_asr import WhisperASR
+    from invbench.models.whisper.asr import WhisperASR
 
     torch.manual_seed(0)
     with torch.device(device):
@@ -110,7 +110,7 @@ def bench_blip(preset: str, device: str, work: Path, repeats: int) -> dict:
     from tiny_blip import build_tiny_blip  # the tiny tokenizer and processor, resized here
     from transformers import BlipConfig, BlipForConditionalGeneration, BlipProcessor
 
-    from invbench.models.blip_captioner import BlipCaptioner
+    from invbench.models.paper.blip import BlipCaptioner
 
     folder = build_tiny_blip(work / "blip")
     processor = BlipProcessor.from_pretrained(folder)
@@ -140,7 +140,7 @@ def bench_blip(preset: str, device: str, work: Path, repeats: int) -> dict:
 def bench_flux(preset: str, device: str, work: Path, repeats: int, size: int) -> dict:
     from tiny_flux import build_components
 
-    from invbench.models.flux_generator import FluxGenerator
+    from invbench.models.paper.flux import FluxGenerator
     from invbench.models.placement import resolve_placement
 
     dtype = resolve_placement(device).dtype

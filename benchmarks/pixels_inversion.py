@@ -29,7 +29,7 @@ import torch  # noqa: E402
 from invbench.contracts import Budget, Image, InversionProblem, Target  # noqa: E402
 from invbench.inverters.pixels_adam import PixelsAdam  # noqa: E402
 from invbench.inverters.pixels_perturb import PixelsPerturb  # noqa: E402
-from invbench.models.shapes_captioner import ShapesCaptioner  # noqa: E402
+from invbench.models.zoo.shapes_captioner import ShapesCaptioner  # noqa: E402
 from invbench.worlds.shapes import caption, render_tensor, take_scenes  # noqa: E402
 
 INVERTERS = {"pixels-adam": PixelsAdam, "pixels-perturb": PixelsPerturb}

@@ -24,11 +24,11 @@ import time  # noqa: E402
 import torch  # noqa: E402
 
 from invbench.contracts import Budget, InversionProblem, Target, TargetSetRef  # noqa: E402
+from invbench.fs.shipped import resource_dir  # noqa: E402
 from invbench.inverters.pez import PEZ  # noqa: E402
 from invbench.inverters.soft_prompt import SoftPrompt  # noqa: E402
-from invbench.models.shapes_generator import ShapesGenerator  # noqa: E402
-from invbench.resources import resource_dir  # noqa: E402
-from invbench.target_sets import load_target_set  # noqa: E402
+from invbench.models.zoo.shapes_generator import ShapesGenerator  # noqa: E402
+from invbench.targets.target_set import load_target_set  # noqa: E402
 
 INVERTERS = {"soft-prompt": SoftPrompt, "pez": PEZ}
 

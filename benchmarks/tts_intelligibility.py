@@ -16,9 +16,9 @@ import json
 
 from invbench.contracts.text_input import Text
 from invbench.metrics.text_error import corpus_wer
-from invbench.models.mini_tts import MiniTTS
-from invbench.models.whisper_asr import WhisperASR
-from invbench.worlds.speech_corpus import espeak_waveform
+from invbench.models.whisper.asr import WhisperASR
+from invbench.models.zoo.mini_tts import MiniTTS
+from invbench.recipes.tts_corpus import espeak_waveform
 from invbench.worlds.speech_world import split_sentences
 
 

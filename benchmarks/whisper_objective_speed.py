@@ -26,7 +26,7 @@ import time  # noqa: E402
 import torch  # noqa: E402
 
 from invbench.contracts.media import Waveform  # noqa: E402
-from invbench.models.whisper_asr import SAMPLE_RATE, WhisperASR  # noqa: E402
+from invbench.models.whisper.asr import SAMPLE_RATE, WhisperASR  # noqa: E402
 
 SENTENCE = "Please turn off the lights."
 

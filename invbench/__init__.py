@@ -11,9 +11,9 @@ import os
 # Set before torch is first imported; a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from invbench.catalog import register_inverter  # noqa: E402
 from invbench.contracts import *  # noqa: E402, F403 - the contracts are the public API
 from invbench.contracts import __all__ as _contracts  # noqa: E402
+from invbench.plugins.catalog import register_inverter  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [*_contracts, "register_inverter", "__version__"]

@@ -7,9 +7,9 @@ import json
 import shutil
 from pathlib import Path
 
-from invbench.files import sha256_file
-from invbench.resources import resource_dir
-from invbench.target_sets import content_sha256
+from invbench.fs.atomic import sha256_file
+from invbench.fs.shipped import resource_dir
+from invbench.targets.target_set import content_sha256
 
 SOURCE = resource_dir("data") / "targets" / "transcripts-mini"
 

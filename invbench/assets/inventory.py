@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from invbench.assets.kinds import Asset, AssetStatus, PreparedTargetSet
-from invbench.catalog import FORWARD_MODELS, METRICS
 from invbench.contracts.errors import InvbenchError
 from invbench.contracts.task_spec import MetricRef, ModelRef, TaskSpec
+from invbench.plugins.catalog import FORWARD_MODELS, METRICS
 
 
 class MissingAssetsError(InvbenchError):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from invbench.contracts.errors import InvbenchError
-from invbench.files import sha256_file
+from invbench.fs.atomic import sha256_file
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".gguf")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from invbench.contracts.errors import InvbenchError
-from invbench.files import atomic_write_bytes
-from invbench.models.cache import cache_dir
+from invbench.fs.atomic import atomic_write_bytes
+from invbench.fs.cache import cache_dir
 
 SCHEMA = 1
 

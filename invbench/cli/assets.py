@@ -12,9 +12,9 @@ from tabulate import tabulate
 from invbench.assets.inventory import check_tasks, task_assets
 from invbench.assets.lockfile import default_lockfile, read_lockfile, write_lockfile
 from invbench.contracts.errors import InvbenchError
+from invbench.harness.environment import library_versions, now_iso
 from invbench.models.placement import hub_offline
-from invbench.run_manifest import library_versions, now_iso
-from invbench.task_catalog import TaskCatalog
+from invbench.plugins.task_catalog import TaskCatalog
 
 _suite_option = click.option("--suite", "suites", multiple=True,
                              help="Suite to check (repeatable; default: every suite).")

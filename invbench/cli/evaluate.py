@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from invbench.catalog import INVERTERS
 from invbench.contracts.errors import InvbenchError
-from invbench.inverter_factory import make_inverter, parse_inverter_options
+from invbench.harness.evaluation import EvaluationPlan, evaluate
 from invbench.leaderboard import build_leaderboard, to_csv, to_html, to_markdown
-from invbench.registry import load_python_file
-from invbench.runner import EvaluationPlan, evaluate
-from invbench.store import read_runs
-from invbench.task_catalog import TaskCatalog
+from invbench.plugins.catalog import INVERTERS
+from invbench.plugins.inverter_factory import make_inverter, parse_inverter_options
+from invbench.plugins.registry import load_python_file
+from invbench.plugins.task_catalog import TaskCatalog
+from invbench.store.run_store import read_runs
 
 
 def _split(value: str | None) -> list[str]:

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
-from invbench.catalog import INVERTERS, METRICS
-from invbench.registry import load_python_file
-from invbench.task_catalog import TaskCatalog
+from invbench.plugins.catalog import INVERTERS, METRICS
+from invbench.plugins.registry import load_python_file
+from invbench.plugins.task_catalog import TaskCatalog
 
 
 @click.command("tasks")

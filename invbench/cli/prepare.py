@@ -8,9 +8,9 @@ import click
 
 from invbench.assets.inventory import require_assets
 from invbench.contracts.errors import InvbenchError
-from invbench.runner import ModelCache
-from invbench.target_preparation import prepare_task_targets
-from invbench.task_catalog import TaskCatalog
+from invbench.harness.evaluation import ModelCache
+from invbench.plugins.task_catalog import TaskCatalog
+from invbench.targets.preparation import prepare_task_targets
 
 
 @click.command("prepare")

@@ -8,7 +8,7 @@ import click
 
 from invbench.cli.evaluate import write_leaderboard
 from invbench.leaderboard import compare_runs
-from invbench.store import read_runs
+from invbench.store.run_store import read_runs
 
 
 @click.command("leaderboard")

@@ -20,8 +20,8 @@ def zoo_command() -> None:
 @zoo_command.command("list")
 def zoo_list() -> None:
     """Each zoo model: its recipe, shipped weights hash, size and recorded quality."""
-    from invbench.models.zoo_weights import MANIFEST_FILE, zoo_dir
-    from invbench.worlds.zoo import ZOO
+    from invbench.models.zoo.weights import MANIFEST_FILE, zoo_dir
+    from invbench.recipes.catalog import ZOO
 
     rows = []
     for name, recipe in ZOO.items():
@@ -50,8 +50,8 @@ def zoo_train(name: str, out: Path | None, seed: int | None) -> None:
 
     Prints the quality reached; compare it with the shipped manifest (`invbench zoo list`).
     """
-    from invbench.registry import resolve_lazy
-    from invbench.worlds.zoo import ZOO
+    from invbench.plugins.registry import resolve_lazy
+    from invbench.recipes.catalog import ZOO
 
     if name not in ZOO:
         close = difflib.get_close_matches(name, list(ZOO), n=3)

@@ -1,1 +1,1 @@
-"""Built-in inverters. Each is registered lazily in ``invbench.catalog``."""
+"""Built-in inverters. Each is registered lazily in ``invbench.plugins.catalog``."""

@@ -17,7 +17,7 @@ from invbench.contracts.media import Waveform
 from invbench.contracts.text_input import Text
 from invbench.inverters.on_first_problem import OnFirstProblem
 from invbench.inverters.prompt_loop import text_model
-from invbench.models.whisper_asr import WhisperASR
+from invbench.models.whisper.asr import WhisperASR
 
 
 class ASRBridgeConfig(InverterConfig):

@@ -17,7 +17,7 @@ from invbench.contracts.media import Image
 from invbench.contracts.text_input import Text
 from invbench.inverters.on_first_problem import OnFirstProblem
 from invbench.inverters.prompt_loop import text_model
-from invbench.models.shapes_captioner import ShapesCaptioner
+from invbench.models.zoo.shapes_captioner import ShapesCaptioner
 
 
 class CaptionerBridgeConfig(InverterConfig):

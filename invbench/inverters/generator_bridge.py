@@ -16,7 +16,7 @@ from invbench.contracts.inversion import Inversion, InversionProblem
 from invbench.contracts.inverter import BaseInverter, InverterConfig
 from invbench.contracts.text_input import Text
 from invbench.inverters.on_first_problem import OnFirstProblem
-from invbench.models.shapes_generator import ShapesGenerator
+from invbench.models.zoo.shapes_generator import ShapesGenerator
 
 
 class GeneratorBridgeConfig(InverterConfig):

@@ -15,7 +15,7 @@ from invbench.contracts.inversion import Inversion, InversionProblem
 from invbench.contracts.inverter import BaseInverter, InverterConfig
 from invbench.contracts.text_input import Text
 from invbench.inverters.on_first_problem import OnFirstProblem
-from invbench.models.mini_tts import MiniTTS
+from invbench.models.zoo.mini_tts import MiniTTS
 
 
 class TTSBridgeConfig(InverterConfig):

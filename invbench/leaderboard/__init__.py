@@ -1,6 +1,7 @@
 """The leaderboard: tables with bootstrap intervals, their exports, and run comparison.
 
-It reads only records (``invbench.store.read_runs``), never models or metrics, so a published
+It reads only records (``invbench.store.run_store.read_runs``), never models or metrics, so a
+published
 leaderboard can be rebuilt anywhere from run folders alone.
 """
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from invbench.store import REFERENCE_KIND, decode_features
+from invbench.store.run_store import REFERENCE_KIND, decode_features
 
 ReferenceKey = tuple[str, int, str, str]  # task, task_version, metric, signature
 
@@ -34,7 +34,7 @@ def collect_references(records: Iterable[Mapping[str, Any]]) -> dict[ReferenceKe
 
 
 def _metric(spec: Mapping[str, Any]):
-    from invbench.catalog import METRICS  # the metric's own compute(): one definition only
+    from invbench.plugins.catalog import METRICS  # the metric's own compute(): one definition only
 
     return METRICS.get(spec["id"])(**spec.get("options", {}))
 

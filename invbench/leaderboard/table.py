@@ -26,7 +26,7 @@ from invbench.leaderboard.set_scores import (
     is_reference,
     set_metric_values,
 )
-from invbench.store import RECORD_SCHEMA
+from invbench.store.run_store import RECORD_SCHEMA
 
 AXES = ("alignment", "quality", "interpretability")
 COST_FIELDS = ("seconds", "forward_calls", "backward_calls", "steps")

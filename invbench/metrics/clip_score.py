@@ -7,7 +7,8 @@ With a judge CLIP's image encoder :math:`E_{img}` and text encoder :math:`E_{txt
     \qquad w = 2.5
 
 in [0, 2.5], cosine in float64. The judge is invbench's mini-CLIP
-(:func:`invbench.models.mini_clip.load_mini_clip`: a 64×64 image encoder aligned to frozen MiniLM
+(:func:`invbench.models.zoo.mini_clip.load_mini_clip`: a 64×64 image encoder aligned to frozen
+MiniLM
 sentence embeddings), never the captioner under inversion; any object with the same methods can be
 injected (``CLIPScore(judge=...)``): ``embed_images((B, 3, S, S)) -> (B, d)``,
 ``embed_texts(list[str]) -> (B, d)``, ``weights_sha256``, ``text_weights_sha256`` and optionally
@@ -16,8 +17,8 @@ already be ``S×S`` (nothing is resized) unless the judge sets ``accepts_any_siz
 itself, recording how in its ``signature_tag`` (appended to its name in signatures).
 
 ``model`` names a judge of :data:`JUDGES`: ``mini-clip`` (the mini zoo, offline), and for the
-paper suite ``openclip-vit-l-14`` (:mod:`invbench.models.openclip_judge`) and
-``inception-v3-fid`` (:mod:`invbench.models.inception_judge`, image features only, for FID/KID).
+paper suite ``openclip-vit-l-14`` (:mod:`invbench.models.judges.openclip`) and
+``inception-v3-fid`` (:mod:`invbench.models.judges.inception`, image features only, for FID/KID).
 The last two need the optional ``judges`` extra and downloaded weights; :func:`judge_assets`
 lists them without loading anything, and a task whose judge is missing gets its metric skipped
 with that reason (:mod:`invbench.scoring.metric_binding`).
@@ -82,14 +83,14 @@ class ClipJudge(Protocol):
 
 # judge name -> "module:loader" (imported lazily: listing metrics loads no weights)
 JUDGES = {
-    "mini-clip": "invbench.models.mini_clip:load_mini_clip",
-    "openclip-vit-l-14": "invbench.models.openclip_judge:load_openclip_judge",
-    "inception-v3-fid": "invbench.models.inception_judge:load_inception_judge",
+    "mini-clip": "invbench.models.zoo.mini_clip:load_mini_clip",
+    "openclip-vit-l-14": "invbench.models.judges.openclip:load_openclip_judge",
+    "inception-v3-fid": "invbench.models.judges.inception:load_inception_judge",
 }
 # judge name -> "module:assets" for judges that need more than the core install
 _JUDGE_ASSETS = {
-    "openclip-vit-l-14": "invbench.models.openclip_judge:assets",
-    "inception-v3-fid": "invbench.models.inception_judge:assets",
+    "openclip-vit-l-14": "invbench.models.judges.openclip:assets",
+    "inception-v3-fid": "invbench.models.judges.inception:assets",
 }
 
 
@@ -101,7 +102,7 @@ def _known(model: str) -> str:
 
 def load_judge(model: str, device: str = "cpu") -> ClipJudge:
     """The named judge: mini-CLIP (the mini zoo), open_clip ViT-L/14 or Inception-v3 (FID)."""
-    from invbench.registry import resolve_lazy
+    from invbench.plugins.registry import resolve_lazy
 
     loader = resolve_lazy(JUDGES[_known(model)])
     return loader(model, device=device) if model == "mini-clip" else loader(device=device)
@@ -109,7 +110,7 @@ def load_judge(model: str, device: str = "cpu") -> ClipJudge:
 
 def judge_assets(model: str) -> list[Asset]:
     """What the named judge needs beyond the core install (``[]`` for mini-CLIP), unloaded."""
-    from invbench.registry import resolve_lazy
+    from invbench.plugins.registry import resolve_lazy
 
     spec = _JUDGE_ASSETS.get(_known(model))
     return list(resolve_lazy(spec)()) if spec else []

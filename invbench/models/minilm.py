@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from invbench.files import sha256_file
+from invbench.fs.atomic import sha256_file
 
 NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # the sentence-transformers config's max_seq_length

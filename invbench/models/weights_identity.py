@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from invbench.assets.kinds import WEIGHT_SUFFIXES
-from invbench.files import sha256_file
+from invbench.fs.atomic import sha256_file
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

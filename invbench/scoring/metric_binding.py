@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 
 from invbench.assets import Asset, AssetStatus, PythonPackage
-from invbench.catalog import METRICS
 from invbench.contracts.errors import InvbenchError
 from invbench.contracts.metric import ItemScores, Metric, MetricInputError
 from invbench.contracts.set_metric import ItemFeatures, SetMetric
 from invbench.contracts.task_spec import MetricRef, TaskSpec
+from invbench.plugins.catalog import METRICS
 
 
 class RemappedMetric(Metric):

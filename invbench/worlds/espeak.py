@@ -26,7 +26,7 @@ from scipy.signal import resample_poly
 from invbench.contracts.errors import InvbenchError
 
 VOICE = "en-us"
-SPEED = 150  # words per minute, as the ASR targets (invbench.worlds.speech_targets)
+SPEED = 150  # words per minute, as the ASR targets (invbench.targets.builders.transcripts_mini)
 PITCH = 50
 ESPEAK_RATE = 22050
 SAMPLE_RATE = 16000

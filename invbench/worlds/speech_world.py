@@ -5,7 +5,8 @@ Whisper tiny.en judges its speech; so words are common English that Whisper spel
 lowercase a-z, no digits, names, abbreviations, contractions, hyphens, homophone traps ("two",
 "write", "read"), British/US variants ("grey") or compounds Whisper may split ("notebook"). The
 vocabulary holds the Shapes world's words (less "grey") and every word of the ASR targets
-(:mod:`invbench.worlds.speech_targets`), even those breaking the rules (:data:`TARGET_EXCEPTIONS`).
+(:mod:`invbench.targets.builders.transcripts_mini`), even those breaking the rules
+(:data:`TARGET_EXCEPTIONS`).
 
 A sentence expands a weighted template (:data:`TEMPLATES`) by a small context-free grammar
 (:data:`RULES`) over word classes (:data:`WORD_CLASSES`) that keeps agreement and tense ("i am",
@@ -36,7 +37,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from invbench.worlds.speech_targets import SENTENCES as TARGET_SENTENCES
+from invbench.targets.builders.transcripts_mini import SENTENCES as TARGET_SENTENCES
 
 
 def _parse(text: str) -> dict[str, str]:

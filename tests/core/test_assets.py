@@ -14,7 +14,7 @@ from invbench.assets.lockfile import read_lockfile, write_lockfile
 from invbench.contracts.errors import InvbenchError
 from invbench.models.placement import peak_memory, resolve_placement
 from invbench.models.weights_identity import file_sha256, folder_weights_sha256
-from invbench.task_catalog import TaskCatalog
+from invbench.plugins.task_catalog import TaskCatalog
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from invbench.contracts import (
     ObjectiveResult,
     Target,
 )
-from invbench.hard_timeout import hard_timeout
+from invbench.harness.hard_timeout import hard_timeout
 from invbench.inverters.waveform_adam import WaveformAdam
 
 

@@ -8,8 +8,8 @@ import torch
 from invbench.contracts.errors import InvalidInversion
 from invbench.contracts.inversion import Inversion
 from invbench.contracts.media import Image, ImageSpec, Waveform
-from invbench.scoring.captioner import CaptionerFamily
-from invbench.target_sets import TargetItem, TargetSet
+from invbench.families.captioner import CaptionerFamily
+from invbench.targets.target_set import TargetItem, TargetSet
 
 
 class _Model:

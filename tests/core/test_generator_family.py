@@ -12,10 +12,10 @@ from invbench.contracts.errors import InvalidInversion
 from invbench.contracts.inversion import Inversion
 from invbench.contracts.media import Image
 from invbench.contracts.text_input import Text, TextSpec
-from invbench.models.shapes_generator import ShapesGenerator
-from invbench.scoring.generator import GeneratorFamily
-from invbench.target_sets import TargetItem
-from invbench.worlds.train_generator import train
+from invbench.families.generator import GeneratorFamily
+from invbench.models.zoo.shapes_generator import ShapesGenerator
+from invbench.recipes.generator import train
+from invbench.targets.target_set import TargetItem
 
 CAPTION = "a small blue square on a white background"
 

@@ -1,9 +1,9 @@
 import pytest
 
-from invbench.catalog import INVERTERS
 from invbench.contracts.errors import InvbenchError, UnknownNameError
-from invbench.inverter_factory import make_inverter, parse_inverter_options
-from invbench.registry import Registry, RegistryCollisionError, load_python_file
+from invbench.plugins.catalog import INVERTERS
+from invbench.plugins.inverter_factory import make_inverter, parse_inverter_options
+from invbench.plugins.registry import Registry, RegistryCollisionError, load_python_file
 
 
 def test_lazy_entries_resolve_on_first_get():

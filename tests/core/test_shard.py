@@ -2,8 +2,8 @@ import pytest
 
 from invbench.cli.evaluate import parse_shard
 from invbench.contracts.errors import InvbenchError
-from invbench.runner import select_items
-from invbench.target_sets import TargetItem, TargetSet
+from invbench.harness.evaluation import select_items
+from invbench.targets.target_set import TargetItem, TargetSet
 
 
 def _set(n):

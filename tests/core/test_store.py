@@ -1,6 +1,6 @@
 import json
 
-from invbench.store import RunStore, read_runs
+from invbench.store.run_store import RunStore, read_runs
 
 
 def test_torn_last_line_is_ignored_and_repaired(tmp_path):

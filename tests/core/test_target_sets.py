@@ -5,9 +5,9 @@ import pytest
 import soundfile
 
 from invbench.contracts.errors import TargetSetError
-from invbench.resources import resource_dir
-from invbench.target_sets import load_target_set
-from invbench.task_catalog import TaskCatalog
+from invbench.fs.shipped import resource_dir
+from invbench.plugins.task_catalog import TaskCatalog
+from invbench.targets.target_set import load_target_set
 
 
 def _load(include_path):

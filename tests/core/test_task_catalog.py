@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from invbench.contracts.errors import InvbenchError, UnknownNameError
-from invbench.resources import resource_dir
-from invbench.task_catalog import TaskCatalog
+from invbench.fs.shipped import resource_dir
+from invbench.plugins.task_catalog import TaskCatalog
 
 
 def test_builtin_tasks_load_and_pin_versions():

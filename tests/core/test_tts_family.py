@@ -14,13 +14,13 @@ from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.inversion import Inversion
 from invbench.contracts.media import Waveform
 from invbench.contracts.text_input import Text
-from invbench.models.mini_tts import MiniTTS
-from invbench.models.whisper_asr import WhisperASR
-from invbench.scoring.family import family_adapter
-from invbench.scoring.tts import TTSFamily
-from invbench.target_sets import TargetItem
+from invbench.families.adapter import family_adapter
+from invbench.families.tts import TTSFamily
+from invbench.models.whisper.asr import WhisperASR
+from invbench.models.zoo.mini_tts import MiniTTS
+from invbench.recipes.tts import train
+from invbench.targets.target_set import TargetItem
 from invbench.worlds.espeak import render
-from invbench.worlds.train_tts import train
 
 SENTENCES = ("The red circle is above the blue square.", "Please pass the salt.")
 

@@ -12,7 +12,7 @@ def _run(argv):
 
 
 def test_zoo_list_names_every_shipped_model_and_its_hash(capsys):
-    from invbench.models.zoo_weights import load_zoo_weights
+    from invbench.models.zoo.weights import load_zoo_weights
 
     assert _run(["zoo", "list"]) == 0
     out = capsys.readouterr().out

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from invbench.store import RunStore
+from invbench.store.run_store import RunStore
 
 REPO = Path(__file__).resolve().parents[2]
 

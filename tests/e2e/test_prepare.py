@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from helpers import invbench, records
 
-from invbench.resources import resource_dir
-from invbench.target_sets import content_sha256
+from invbench.fs.shipped import resource_dir
+from invbench.targets.target_set import content_sha256
 
 SOURCE = resource_dir("data") / "targets" / "images-mini"
 RENDER = "{id: shapes-generator, options: {name: generator, seed: 0}}"
@@ -29,7 +29,7 @@ def _write_source(root: Path, n: int = 2) -> str:
     lines = "".join(json.dumps({"id": f"c{k}", "target": {"text": r["hidden"]["text"]}}) + "\n"
                     for k, r in enumerate(rows))
     (folder / "targets.jsonl").write_text(lines)
-    from invbench.files import sha256_file
+    from invbench.fs.atomic import sha256_file
 
     files = {"targets.jsonl": sha256_file(folder / "targets.jsonl")}
     manifest = {"name": "captions-src", "version": 1, "count": n, "files": files,

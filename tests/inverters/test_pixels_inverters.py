@@ -22,11 +22,11 @@ from invbench.contracts import (
     Target,
     Waveform,
 )
+from invbench.fs.shipped import resource_dir
 from invbench.inverters.noise import Noise
 from invbench.inverters.pixels_adam import PixelsAdam
 from invbench.inverters.pixels_perturb import PixelsPerturb
 from invbench.inverters.reference import Reference
-from invbench.resources import resource_dir
 
 CAPTIONS = ("a red image", "a green image", "a blue image")
 SHAPE = (3, 64, 64)
@@ -175,7 +175,7 @@ CAPTIONER = resource_dir("data") / "models" / "captioner" / "manifest.json"
     not CAPTIONER.exists(), reason=f"trained captioner weights missing: {CAPTIONER}"
 )
 def test_pixels_adam_inverts_the_shapes_captioner():
-    from invbench.models.shapes_captioner import ShapesCaptioner
+    from invbench.models.zoo.shapes_captioner import ShapesCaptioner
     from invbench.worlds.shapes import caption, take_scenes
 
     torch.set_num_threads(2)

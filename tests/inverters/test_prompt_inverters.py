@@ -35,8 +35,8 @@ from invbench.inverters.pez import PEZ
 from invbench.inverters.random_tokens import RandomTokens
 from invbench.inverters.reference import Reference
 from invbench.inverters.soft_prompt import SoftPrompt
-from invbench.models.shapes_captioner import ShapesCaptioner
-from invbench.models.shapes_generator import ShapesGenerator
+from invbench.models.zoo.shapes_captioner import ShapesCaptioner
+from invbench.models.zoo.shapes_generator import ShapesGenerator
 from invbench.worlds.shapes import caption, render_tensor, take_scenes
 
 PROMPTS = ("large red circle", "say hello world", "blue square on black background")
@@ -45,7 +45,7 @@ FAMILY = {"image": "generator", "audio": "tts"}
 
 @pytest.fixture(scope="session")
 def quick_generator_dir(tmp_path_factory) -> Path:
-    from invbench.worlds.train_generator import train
+    from invbench.recipes.generator import train
 
     out = tmp_path_factory.mktemp("generator-quick")
     train(out_dir=out, quick=True)
@@ -399,7 +399,7 @@ def family_branches(source: str) -> list[str]:
 
 def test_the_family_branch_check_catches_branches():
     bad = (
-        "from invbench.models.shapes_generator import ShapesGenerator\n"
+        "from invbench.models.zoo.shapes_generator import ShapesGenerator\n"
         "def f(problem):\n"
         "    if problem.family == 'tts':\n"
         "        return isinstance(problem.forward, ShapesGenerator)\n"

@@ -22,15 +22,15 @@ from invbench.contracts import (
     config_hash,
 )
 from invbench.contracts.text_input import Text
+from invbench.families.asr import ASRFamily
+from invbench.families.tts import TTSFamily
 from invbench.inverters.asr_bridge import ASRBridge
 from invbench.inverters.tts_bridge import TTSBridge
 from invbench.metrics.text_error import word_error_rate
-from invbench.models.mini_tts import MiniTTS
-from invbench.models.whisper_asr import WhisperASR
-from invbench.scoring.asr import ASRFamily
-from invbench.scoring.tts import TTSFamily
+from invbench.models.whisper.asr import WhisperASR
+from invbench.models.zoo.mini_tts import MiniTTS
+from invbench.recipes.tts import train
 from invbench.worlds.espeak import render
-from invbench.worlds.train_tts import train
 
 SENTENCES = ("The red circle is above the blue square.", "Please pass the salt.")
 

@@ -3,7 +3,7 @@
 import pytest
 
 from invbench.cli.main import main
-from invbench.store import RunStore
+from invbench.store.run_store import RunStore
 
 
 def _write_run(path, records):

@@ -9,11 +9,11 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
-from invbench.catalog import METRICS
 from invbench.contracts.metric import MetricOutput
 from invbench.contracts.set_metric import SetMetric
 from invbench.leaderboard import build_leaderboard
-from invbench.store import REFERENCE_KIND, encode_features, reference_key
+from invbench.plugins.catalog import METRICS
+from invbench.store.run_store import REFERENCE_KIND, encode_features, reference_key
 
 
 class MeanShift(SetMetric):
@@ -107,7 +107,7 @@ def test_missing_reference_gives_nan_not_a_score(toy_metric):
 
 
 def test_features_round_trip_exactly_for_float32_data():
-    from invbench.store import decode_features
+    from invbench.store.run_store import decode_features
 
     data = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
     assert np.array_equal(decode_features(encode_features(data), 3), data.astype(np.float64))

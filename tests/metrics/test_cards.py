@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from invbench.catalog import METRICS
 from invbench.contracts.errors import UnknownNameError
 from invbench.contracts.metric import Metric
 from invbench.metrics.cards import REQUIRED_KEYS, cards_dir, list_cards, load_card
+from invbench.plugins.catalog import METRICS
 
 NAMES = METRICS.names()
 

@@ -232,7 +232,7 @@ def test_signatures_and_declarations(judge) -> None:
 @pytest.mark.parametrize("factory", [CLIPImageSimilarity, ProjectionGap])
 def test_default_judge_is_mini_clip_loaded_lazily(monkeypatch, judge, factory) -> None:
     calls = []
-    fake = types.ModuleType("invbench.models.mini_clip")
+    fake = types.ModuleType("invbench.models.zoo.mini_clip")
 
     def load_mini_clip(name: str = "mini-clip", device: str = "cpu"):
         calls.append((name, device))
@@ -241,7 +241,7 @@ def test_default_judge_is_mini_clip_loaded_lazily(monkeypatch, judge, factory) -
         )
 
     fake.load_mini_clip = load_mini_clip
-    monkeypatch.setitem(sys.modules, "invbench.models.mini_clip", fake)
+    monkeypatch.setitem(sys.modules, "invbench.models.zoo.mini_clip", fake)
     metric = factory()
     assert calls == []  # constructing (and registering) a metric loads no weights
     assert metric.signature().startswith(f"{factory.name}|model:mini-clip|sha256:abababababab|")

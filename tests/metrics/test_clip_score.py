@@ -184,7 +184,7 @@ def test_signature_records_the_judge(judge) -> None:
 
 def test_default_judge_is_mini_clip_loaded_lazily(monkeypatch, judge) -> None:
     calls = []
-    fake = types.ModuleType("invbench.models.mini_clip")
+    fake = types.ModuleType("invbench.models.zoo.mini_clip")
 
     def load_mini_clip(name: str = "mini-clip", device: str = "cpu"):
         calls.append((name, device))
@@ -196,7 +196,7 @@ def test_default_judge_is_mini_clip_loaded_lazily(monkeypatch, judge) -> None:
         )
 
     fake.load_mini_clip = load_mini_clip
-    monkeypatch.setitem(sys.modules, "invbench.models.mini_clip", fake)
+    monkeypatch.setitem(sys.modules, "invbench.models.zoo.mini_clip", fake)
     metric = CLIPScore()
     assert calls == []  # constructing (and registering) a metric loads no weights
     assert metric.signature().startswith("clip_score|model:mini-clip|sha256:abababababab|")

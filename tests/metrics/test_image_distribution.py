@@ -196,7 +196,7 @@ def test_item_features_are_the_judges_image_features(judge) -> None:
 
 def test_item_features_with_the_mini_clip_architecture() -> None:
     """The real judge's network, untrained (the shipped weights are not needed for shapes)."""
-    mini_clip = pytest.importorskip("invbench.models.mini_clip")
+    mini_clip = pytest.importorskip("invbench.models.zoo.mini_clip")
     net = mini_clip.MiniCLIPNet().eval()
     judge = types.SimpleNamespace(
         name="mini-clip-untrained",

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 
-from invbench.catalog import METRICS
 from invbench.contracts.metric import MetricInputError
 from invbench.metrics.spectral_distance import (
     MelDTWDistance,
@@ -20,6 +19,7 @@ from invbench.metrics.spectral_distance import (
     mel_filterbank,
     mel_power,
 )
+from invbench.plugins.catalog import METRICS
 
 SR = 16_000
 

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from invbench.contracts.errors import InvbenchError
-from invbench.files import sha256_file
-from invbench.models.mini_clip import MiniCLIP, load_mini_clip
-from invbench.models.zoo_weights import MANIFEST_FILE, WEIGHTS_FILE, model_folder
+from invbench.fs.atomic import sha256_file
+from invbench.models.zoo.mini_clip import MiniCLIP, load_mini_clip
+from invbench.models.zoo.weights import MANIFEST_FILE, WEIGHTS_FILE, model_folder
 from invbench.worlds.shapes import caption, render_tensor, take_scenes
 
 FRESH_SEED = 123  # the recipe measures on test-split seed 0; this is another draw
@@ -79,7 +79,7 @@ def test_image_features_are_batch_invariant(judge: MiniCLIP, fresh_pairs) -> Non
 
 
 def test_quick_training_writes_a_loadable_model(tmp_path: Path) -> None:
-    from invbench.worlds.train_mini_clip import train
+    from invbench.recipes.mini_clip import train
 
     manifest = train(out_dir=tmp_path, quick=True)
     assert (tmp_path / MANIFEST_FILE).is_file()

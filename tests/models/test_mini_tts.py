@@ -20,9 +20,9 @@ from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.inversion import Target
 from invbench.contracts.media import Waveform
 from invbench.contracts.text_input import Text
-from invbench.files import sha256_file
-from invbench.models.mini_tts import MIN_FRAMES, MiniTTS
-from invbench.models.tts_net import (
+from invbench.fs.atomic import sha256_file
+from invbench.models.zoo.mini_tts import MIN_FRAMES, MiniTTS
+from invbench.models.zoo.tts_net import (
     HOP,
     MAX_TOKEN_FRAMES,
     POSITION_FREQUENCIES,
@@ -32,13 +32,13 @@ from invbench.models.tts_net import (
     magnitude,
     rounded_durations,
 )
-from invbench.models.zoo_weights import WEIGHTS_FILE
+from invbench.models.zoo.weights import WEIGHTS_FILE
 from invbench.worlds.espeak import render
 
 SENTENCE = "The red circle is above the blue square."
 OTHER = "Please pass the salt."
 TRAIN = (
-    "import sys; from invbench.worlds.train_tts import train; "
+    "import sys; from invbench.recipes.tts import train; "
     "train(out_dir=sys.argv[1], seed=3, name='tiny-tts', quick=True)"
 )
 

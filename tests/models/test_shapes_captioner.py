@@ -11,11 +11,11 @@ import torch
 
 from invbench.contracts.errors import InvbenchError
 from invbench.contracts.media import Image
-from invbench.files import sha256_file
-from invbench.models.shapes_captioner import ShapesCaptioner
-from invbench.models.zoo_weights import MANIFEST_FILE, WEIGHTS_FILE, load_zoo_weights, zoo_dir
+from invbench.fs.atomic import sha256_file
+from invbench.models.zoo.shapes_captioner import ShapesCaptioner
+from invbench.models.zoo.weights import MANIFEST_FILE, WEIGHTS_FILE, load_zoo_weights, zoo_dir
+from invbench.recipes.captioner import train
 from invbench.worlds.shapes import caption, render_tensor, take_scenes
-from invbench.worlds.train_captioner import train
 
 FRESH_TEST_SEED = 7  # not the seed the manifest's quality was measured on
 

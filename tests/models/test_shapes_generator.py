@@ -8,10 +8,10 @@ import torch
 from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.media import Image
 from invbench.contracts.text_input import Text, nearest_tokens
-from invbench.files import sha256_file
-from invbench.models.shapes_generator import ShapesGenerator
-from invbench.models.zoo_weights import WEIGHTS_FILE
-from invbench.worlds.train_generator import train
+from invbench.fs.atomic import sha256_file
+from invbench.models.zoo.shapes_generator import ShapesGenerator
+from invbench.models.zoo.weights import WEIGHTS_FILE
+from invbench.recipes.generator import train
 
 CAPTION = "a large red circle above and left of a small cyan ring on a grey background"
 
@@ -107,8 +107,8 @@ def test_shipped_generator_redraws_its_target_set() -> None:
     gives back its stored targets (up to 8-bit rounding): the set and the model agree."""
     import json
 
-    from invbench.models.zoo_weights import load_zoo_weights
-    from invbench.resources import resource_dir
+    from invbench.fs.shipped import resource_dir
+    from invbench.models.zoo.weights import load_zoo_weights
     from invbench.worlds.shapes import caption_split
 
     weights = load_zoo_weights("generator")
@@ -118,6 +118,6 @@ def test_shipped_generator_redraws_its_target_set() -> None:
     rows = [json.loads(x) for x in (root / "targets.jsonl").read_text().splitlines()]
     assert len(rows) >= 40
     assert all(caption_split(row["hidden"]["text"]) == "test" for row in rows)
-    from invbench.worlds.generator_targets import verify
+    from invbench.targets.builders.images_mini import verify
 
     assert verify(root) == []

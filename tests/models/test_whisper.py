@@ -16,14 +16,14 @@ import torch
 
 from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.media import Waveform
-from invbench.models.ctranslate2_reader import read_ctranslate2_model
-from invbench.models.whisper_asr import WhisperASR, fit_frames
-from invbench.models.whisper_convert import (
+from invbench.models.whisper.asr import WhisperASR, fit_frames
+from invbench.models.whisper.convert import (
     conversion_mapping,
     conversion_record,
     derive_dims,
     source_model_path,
 )
+from invbench.models.whisper.ctranslate2_reader import read_ctranslate2_model
 
 whisper = pytest.importorskip("whisper")
 

@@ -21,7 +21,7 @@ from invbench.contracts import Budget, Image, InvbenchError, InversionProblem, T
 from invbench.contracts.errors import InvalidInversion
 from invbench.contracts.media import ImageSpec
 from invbench.inverters.pixels_adam import PixelsAdam
-from invbench.models.blip_captioner import BlipCaptioner
+from invbench.models.paper.blip import BlipCaptioner
 from invbench.models.weights_identity import folder_weights_sha256
 
 MAX_NEW_TOKENS = 12

@@ -41,7 +41,7 @@ import torch.nn.functional as F
 from invbench.assets.kinds import HubRepo, PythonPackage
 from invbench.contracts import InvbenchError, Target, Waveform
 from invbench.contracts.text_input import TextInputModel, TextSpec
-from invbench.models.chatterbox_tts import (
+from invbench.models.paper.chatterbox import (
     CHECKPOINT_FILES,
     INSTALL,
     ChatterboxTTSModel,

@@ -21,8 +21,8 @@ from invbench.contracts.errors import InvalidInversion
 from invbench.contracts.text_input import Text, nearest_tokens
 from invbench.inverters.pez import PEZ
 from invbench.inverters.soft_prompt import SoftPrompt
-from invbench.models import flux_sampling
-from invbench.models.flux_generator import FluxGenerator
+from invbench.models.paper import flux_sampling
+from invbench.models.paper.flux import FluxGenerator
 from invbench.models.weights_identity import folder_weights_sha256
 
 SIZE, STEPS, MAX_SEQ = 32, 2, 16

@@ -35,7 +35,6 @@ import torch
 from torch import nn
 
 from invbench.assets import HubRepo, PythonPackage, UrlFile
-from invbench.catalog import METRICS
 from invbench.contracts.errors import InvbenchError
 from invbench.contracts.inversion import Inversion
 from invbench.contracts.media import Image, Waveform
@@ -47,7 +46,9 @@ from invbench.metrics import lpips_distance
 from invbench.metrics.clip_score import CLIPScore, RandomProjectionJudge, load_judge
 from invbench.metrics.image_similarity import ssim
 from invbench.metrics.lpips_distance import LPIPS, lpips_inputs
-from invbench.models import inception_judge, openclip_judge
+from invbench.models.judges import inception as inception_judge
+from invbench.models.judges import openclip as openclip_judge
+from invbench.plugins.catalog import METRICS
 from invbench.scoring.apply import apply_metrics, output_info
 from invbench.scoring.metric_binding import (
     UnavailableMetric,
@@ -56,7 +57,7 @@ from invbench.scoring.metric_binding import (
     bind_metrics,
     metric_assets,
 )
-from invbench.target_sets import TargetItem, TargetSet
+from invbench.targets.target_set import TargetItem, TargetSet
 
 HINT = "pip install 'invbench[judges]'"
 MORE = " and 2 more missing asset(s); see `invbench doctor`"
@@ -147,8 +148,8 @@ def test_applied_unavailable_metrics_record_the_reason_and_keep_other_scores() -
 
 
 def test_an_unavailable_set_metric_gives_a_clear_reference_error_and_no_value() -> None:
+    from invbench.harness.evaluation import _store_set_references
     from invbench.leaderboard.set_scores import set_metric_values
-    from invbench.runner import _store_set_references
 
     metric = bind_metric(REFS["fid_kid"], {})
     assert isinstance(metric, UnavailableSetMetric)
@@ -327,7 +328,7 @@ def test_uint8_quantisation_gives_the_bytes_of_the_png_artifacts() -> None:
 
     from PIL import Image as PILImage
 
-    from invbench.scoring.captioner import png_bytes
+    from invbench.families.captioner import png_bytes
 
     x = torch.tensor([0.0, 0.5, 0.2, 0.7 / 255, 1.0])
     assert inception_judge.quantize_uint8(x).tolist() == [0, 128, 51, 1, 255]
@@ -429,14 +430,14 @@ def test_alexnet_minimum_size_and_weight_key_mapping() -> None:
 
 @pytest.fixture(scope="module")
 def whispers():
-    from invbench.models.whisper_asr import WhisperASR
+    from invbench.models.whisper.asr import WhisperASR
 
     torch.set_num_threads(2)
     return WhisperASR("tiny.en"), WhisperASR("tiny.en")
 
 
 def test_asr_transfer_judge_fills_transfer_hypothesis(whispers) -> None:
-    from invbench.scoring.asr import ASRFamily
+    from invbench.families.asr import ASRFamily
 
     model, judge = whispers
     root = Path(__file__).resolve().parents[2] / "data" / "targets" / "transcripts-mini"

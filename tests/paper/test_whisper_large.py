@@ -19,7 +19,7 @@ import torch
 from invbench.assets.kinds import WhisperCheckpoint
 from invbench.contracts import Budget, InvbenchError, InversionProblem, Target, Waveform
 from invbench.inverters.waveform_adam import WaveformAdam
-from invbench.models.whisper_asr import N_FRAMES, WhisperASR, fit_frames
+from invbench.models.whisper.asr import N_FRAMES, WhisperASR, fit_frames
 
 whisper = pytest.importorskip("whisper")
 from whisper.model import ModelDimensions, Whisper  # noqa: E402

@@ -1,6 +1,6 @@
 """Tests for the ``captions-paper`` and ``sentences-paper`` text sets and the script that builds
 them: the texts meet their written rules, and the committed files are exactly what
-``python -m invbench.worlds.paper_texts`` writes and load as pinned target sets."""
+``python -m invbench.targets.builders.paper_texts`` writes and load as pinned target sets."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from invbench.contracts.task_spec import TargetSetRef
-from invbench.target_sets import load_target_set
-from invbench.worlds import paper_texts as pt
+from invbench.targets.builders import paper_texts as pt
+from invbench.targets.target_set import load_target_set
 
 TARGETS_DIR = Path(__file__).resolve().parents[2] / "data" / "targets"
 

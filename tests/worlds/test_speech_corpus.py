@@ -15,9 +15,8 @@ import pytest
 
 from invbench.contracts.errors import InvbenchError
 from invbench.models.minilm import load_minilm
-from invbench.models.tts_net import HOP, SAMPLE_RATE
-from invbench.worlds import espeak
-from invbench.worlds.speech_corpus import (
+from invbench.models.zoo.tts_net import HOP, SAMPLE_RATE
+from invbench.recipes.tts_corpus import (
     LEAD_PAD,
     PEAK,
     SILENCE,
@@ -28,6 +27,7 @@ from invbench.worlds.speech_corpus import (
     build_corpus,
     frame_count,
 )
+from invbench.worlds import espeak
 
 SHAPES = "A large cyan hexagon above a small pink star."
 OF_THE = "The cat sat on top of the table."

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from invbench.worlds import speech_targets as st
+from invbench.targets.builders import transcripts_mini as st
 
 SET_DIR = Path(__file__).resolve().parents[2] / "data" / "targets" / "transcripts-mini"
 

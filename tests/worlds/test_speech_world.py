@@ -10,9 +10,9 @@ import time
 import numpy as np
 import pytest
 
+from invbench.targets.builders.transcripts_mini import SENTENCES as TARGETS
 from invbench.worlds import shapes
 from invbench.worlds import speech_world as sw
-from invbench.worlds.speech_targets import SENTENCES as TARGETS
 
 TARGET_WORDS = {w for s in TARGETS for w in s.lower().removesuffix(".").split()}
 SENTENCE_SHAPE = re.compile(r"^[A-Z][a-z]*(?: (?:[a-z]+|I))*\.$")

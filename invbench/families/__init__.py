@@ -1,0 +1,1 @@
+"""Task families: what differs between captioner, generator, asr and tts scoring."""

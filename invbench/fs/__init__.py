@@ -1,0 +1,1 @@
+"""Where invbench's files live (shipped folders, the cache) and how they are written."""

@@ -1,0 +1,1 @@
+"""The evaluation harness: plan, batches, hard time-out, model cache, run environment."""

@@ -1,0 +1,1 @@
+"""Judges of the paper suite: open_clip CLIP and the Inception FID extractor."""

@@ -1,0 +1,1 @@
+"""The paper suite's models: BLIP, FLUX.1-dev, Chatterbox-TTS."""

@@ -1,0 +1,124 @@
+"""Load a mini-zoo model's weights from ``data/models/<name>/``, safely and verified.
+
+Each zoo model folder holds ``model.safetensors`` and ``manifest.json`` (written by
+``invbench.recipes.catalog``): the architecture config, the sha256 of every file, the recipe command
+and seeds that made it, and the quality it reached. Loading checks the hash before reading a
+tensor and reads tensors with safetensors only (nothing is unpickled).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from invbench.contracts.errors import InvbenchError
+from invbench.fs.atomic import sha256_file
+from invbench.fs.shipped import resource_dir
+
+WEIGHTS_FILE = "model.safetensors"
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass
+class ZooWeights:
+    name: str
+    state_dict: dict[str, torch.Tensor]
+    config: dict[str, Any]
+    manifest: dict[str, Any]
+
+    @property
+    def sha256(self) -> str:
+        return self.manifest["files"][WEIGHTS_FILE]
+
+
+def zoo_dir() -> Path:
+    return resource_dir("data") / "models"
+
+
+def model_folder(name_or_path: str | Path) -> Path:
+    """A zoo name (``captioner``) or a folder holding a manifest and weights."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    folder = zoo_dir() / str(name_or_path)
+    if not folder.is_dir():
+        known = sorted(p.name for p in zoo_dir().glob("*") if (p / MANIFEST_FILE).exists())
+        raise InvbenchError(
+            f"mini-zoo model {str(name_or_path)!r} not found under {zoo_dir()}; "
+            f"available: {', '.join(known) or 'none'} (train one with `invbench zoo train NAME`)"
+        )
+    return folder
+
+
+def load_zoo_weights(name_or_path: str | Path, architecture: str | None = None) -> ZooWeights:
+    """Verify the manifest's sha256 of the weights (and, if given, that the manifest names
+    ``architecture``), then load them with safetensors."""
+    from safetensors.torch import load_file
+
+    folder = model_folder(name_or_path)
+    manifest_path = folder / MANIFEST_FILE
+    weights_path = folder / WEIGHTS_FILE
+    for path in (manifest_path, weights_path):
+        if not path.is_file():
+            raise InvbenchError(f"mini-zoo model folder {folder} lacks {path.name}")
+    manifest = json.loads(manifest_path.read_text())
+    if architecture is not None and manifest.get("architecture") != architecture:
+        raise InvbenchError(
+            f"mini-zoo model {str(name_or_path)!r} is a {manifest.get('architecture')!r}, "
+            f"not a {architecture!r}"
+        )
+    expected = manifest.get("files", {}).get(WEIGHTS_FILE)
+    actual = sha256_file(weights_path)
+    if actual != expected:
+        raise InvbenchError(
+            f"{weights_path} has sha256 {actual[:12]}…, but its manifest records "
+            f"{str(expected)[:12]}…; the weights were changed or damaged (retrain with "
+            f"`invbench zoo train {manifest.get('name', folder.name)}`)"
+        )
+    return ZooWeights(manifest["name"], load_file(str(weights_path)), manifest["config"], manifest)
+
+
+class ZooNetwork:
+    """Mixin for forward models whose frozen network comes from the mini zoo: loads and
+    verifies it, and reports its device, weights hash and manifest facts."""
+
+    name: str
+    manifest: dict[str, Any]
+    net: torch.nn.Module
+
+    def _load_network(
+        self, name: str, architecture: str, build: Any, device: str, id_prefix: str
+    ) -> ZooWeights:
+        """``self.net = build(config)`` with the verified weights, frozen, in eval mode."""
+        weights = load_zoo_weights(name, architecture)
+        self.name = weights.name
+        self.model_id = f"{id_prefix}:{self.name}"
+        self.manifest = weights.manifest
+        self._device = torch.device(device)
+        self.net = build(weights.config)
+        self.net.load_state_dict(weights.state_dict)
+        self.net.to(self._device).eval()
+        self.net.requires_grad_(False)  # gradients flow to the inputs only
+        self._sha256 = weights.sha256
+        return weights
+
+    @property
+    def device(self) -> torch.device:
+        return self._device
+
+    @property
+    def weights_sha256(self) -> str:
+        return self._sha256
+
+    def zoo_facts(self) -> dict[str, Any]:
+        """What a run manifest records about the zoo network."""
+        return {
+            "name": self.name,
+            "architecture": self.manifest.get("architecture"),
+            "config": self.manifest.get("config"),
+            "quality": self.manifest.get("quality"),
+        }

@@ -1,0 +1,1 @@
+"""Mini-zoo training recipes (``invbench zoo train NAME``); never imported at scoring time."""

@@ -1,0 +1,1 @@
+"""The run store: run folders, typed records and manifests."""

@@ -1,0 +1,1 @@
+"""Target sets: loading and verifying, preparing with a real model, freezing."""

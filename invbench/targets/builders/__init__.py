@@ -1,0 +1,1 @@
+"""Builders of the target sets that ship with invbench (``invbench targets build``)."""

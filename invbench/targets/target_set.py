@@ -1,0 +1,192 @@
+"""Fixed target sets (``data/targets/<name>/``): verified completely before any compute.
+
+A set is ``manifest.json`` (name, version, the sha256 of every file, a content hash over them)
+plus ``targets.jsonl`` (``id``, the visible ``target`` payload, ``hidden`` reference fields,
+``metadata``), and optionally a ``pool`` of natural non-target inputs (``pool.jsonl``, e.g. the
+renders FID/KID compare against). Fields that name files are decoded here: ``.wav`` with
+soundfile (never ffmpeg), ``.png`` with Pillow (RGB, to [0, 1] floats). A checksum mismatch, a
+missing file or a wrong sample rate or image size is an error naming the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile
+import torch
+
+from invbench.contracts.errors import TargetSetError
+from invbench.contracts.media import Image, Waveform
+from invbench.contracts.task_spec import TargetSetRef
+from invbench.fs.atomic import sha256_file
+
+
+def content_sha256(files: dict[str, str]) -> str:
+    """One hash for a whole set: sha256 of the ``path<TAB>sha256`` lines, sorted by path."""
+    text = "".join(f"{path}\t{files[path]}\n" for path in sorted(files))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class TargetItem:
+    id: str
+    target: dict[str, Any]
+    hidden: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TargetSet:
+    name: str
+    version: int
+    content_sha256: str
+    root: Path
+    manifest: dict[str, Any]
+    items: list[TargetItem]
+    # Natural inputs that are not targets (e.g. renders for FID/KID), decoded like hidden fields.
+    pool: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+def _find(ref: TargetSetRef, search_dirs: Iterable[Path]) -> Path:
+    tried = []
+    for folder in search_dirs:
+        candidate = folder / ref.name
+        tried.append(str(candidate))
+        if (candidate / "manifest.json").is_file():
+            return candidate
+    how = f"; make it on a GPU with `{ref.prepared_by}`" if ref.prepared_by else ""
+    raise TargetSetError(
+        f"target set {ref.name!r} not found (looked in: {', '.join(tried)}){how}")
+
+
+def prepared_targets_dir() -> Path:
+    """Where ``invbench prepare`` freezes locally rendered target sets (in the cache folder,
+    which ``INVBENCH_CACHE`` relocates)."""
+    from invbench.fs.cache import cache_dir
+
+    return cache_dir() / "targets"
+
+
+def _verify_files(root: Path, manifest: dict[str, Any], ref: TargetSetRef) -> None:
+    files = manifest.get("files")
+    if not isinstance(files, dict) or "targets.jsonl" not in files:
+        raise TargetSetError(f"{root / 'manifest.json'}: 'files' must list targets.jsonl")
+    for rel, expected in sorted(files.items()):
+        path = root / rel
+        if not path.is_file():
+            raise TargetSetError(f"target set {ref.name!r}: missing file {path}")
+        actual = sha256_file(path)
+        if actual != expected:
+            raise TargetSetError(
+                f"target set {ref.name!r}: checksum mismatch for {path} "
+                f"(expected sha256 {expected[:12]}…, got {actual[:12]}…)"
+            )
+    recomputed = content_sha256(files)
+    if recomputed != manifest.get("content_sha256"):
+        raise TargetSetError(f"{root / 'manifest.json'}: content_sha256 does not match its files")
+    if ref.content_sha256 is not None and recomputed != ref.content_sha256:
+        raise TargetSetError(
+            f"target set {ref.name!r} at {root} has content hash {recomputed[:12]}…, but the task "
+            f"pins {ref.content_sha256[:12]}… (a changed target set needs a new task version)"
+        )
+
+
+def _decode_audio(path: Path, expected_rate: int | None) -> Waveform:
+    try:
+        samples, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    except (RuntimeError, soundfile.LibsndfileError) as exc:
+        raise TargetSetError(f"cannot decode audio {path}: {exc}") from None
+    if expected_rate is not None and rate != expected_rate:
+        raise TargetSetError(f"{path}: sample rate {rate} Hz, the manifest says {expected_rate} Hz")
+    if samples.shape[1] != 1:
+        raise TargetSetError(f"{path}: {samples.shape[1]} channels, expected mono")
+    return Waveform(torch.from_numpy(np.ascontiguousarray(samples[:, 0])), rate)
+
+
+def _decode_image(path: Path, expected_size: list[int] | None) -> Image:
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
+
+    try:
+        with PILImage.open(path) as handle:
+            if handle.mode != "RGB":
+                raise TargetSetError(f"{path}: image mode {handle.mode}, expected RGB")
+            array = np.asarray(handle, dtype=np.uint8)
+    except (OSError, UnidentifiedImageError) as exc:
+        raise TargetSetError(f"cannot decode image {path}: {exc}") from None
+    height, width = array.shape[:2]
+    if expected_size is not None and [height, width] != list(expected_size):
+        raise TargetSetError(f"{path}: image is {height}x{width}, the manifest says "
+                             f"{expected_size[0]}x{expected_size[1]}")
+    return Image(torch.from_numpy(array.copy()).permute(2, 0, 1).float().div(255.0))
+
+
+def _decode_fields(root: Path, row: dict[str, Any], manifest: dict[str, Any]) -> dict:
+    """Decode the fields of ``row`` that name media files (``.wav``, ``.png``) in the set."""
+    decoded = {}
+    for name, value in row.items():
+        if isinstance(value, str) and value.endswith((".wav", ".png")):
+            if value not in manifest["files"]:
+                raise TargetSetError(f"{root}: {value} is used but not listed in the manifest")
+            if value.endswith(".wav"):
+                decoded[name] = _decode_audio(root / value, manifest.get("sample_rate"))
+            else:
+                decoded[name] = _decode_image(root / value, manifest.get("image_size"))
+        else:
+            decoded[name] = value
+    return decoded
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    try:
+        return [json.loads(line) for line in path.read_text().splitlines() if line]
+    except json.JSONDecodeError as exc:
+        raise TargetSetError(f"{path} is not valid JSON lines: {exc}") from None
+
+
+def load_target_set(ref: TargetSetRef, search_dirs: Iterable[Path]) -> TargetSet:
+    """Find, verify and decode the target set ``ref`` pins."""
+    import datasets  # loaded here: only evaluation pays for the import
+
+    root = _find(ref, search_dirs)
+    try:
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise TargetSetError(f"{root / 'manifest.json'} is not valid JSON: {exc}") from None
+    if manifest.get("name") != ref.name or manifest.get("version") != ref.version:
+        raise TargetSetError(
+            f"{root / 'manifest.json'} describes {manifest.get('name')}@{manifest.get('version')},"
+            f" the task expects {ref.name}@{ref.version}"
+        )
+    _verify_files(root, manifest, ref)
+    rows = _read_jsonl(root / "targets.jsonl")
+    table = datasets.Dataset.from_list(rows)
+    ids = table["id"]
+    if len(set(ids)) != len(ids):
+        raise TargetSetError(f"{root / 'targets.jsonl'}: target ids are not unique")
+    items = [
+        TargetItem(
+            id=row["id"],
+            target=_decode_fields(root, row["target"], manifest),
+            hidden=_decode_fields(root, row.get("hidden") or {}, manifest),
+            metadata=row.get("metadata") or {},
+        )
+        for row in table
+    ]
+    pool_file = manifest.get("pool")
+    if pool_file is not None and pool_file not in manifest["files"]:
+        raise TargetSetError(f"{root}: pool file {pool_file} is not listed in the manifest")
+    pool = [_decode_fields(root, row, manifest) for row in _read_jsonl(root / pool_file)] \
+        if pool_file else []
+    return TargetSet(ref.name, ref.version, manifest["content_sha256"], root, manifest, items,
+                     pool)
