@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 
 import click
 from tabulate import tabulate
-
-from invbench.contracts.errors import InvbenchError
 
 
 @click.group("zoo")
@@ -24,7 +21,8 @@ def zoo_list() -> None:
     from invbench.recipes.catalog import ZOO
 
     rows = []
-    for name, recipe in ZOO.items():
+    for name in ZOO.names():
+        recipe = ZOO.get(name)
         manifest_path = zoo_dir() / name / MANIFEST_FILE
         if manifest_path.is_file():
             manifest = json.loads(manifest_path.read_text())
@@ -53,11 +51,7 @@ def zoo_train(name: str, out: Path | None, seed: int | None) -> None:
     from invbench.plugins.registry import resolve_lazy
     from invbench.recipes.catalog import ZOO
 
-    if name not in ZOO:
-        close = difflib.get_close_matches(name, list(ZOO), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise InvbenchError(f"unknown zoo model {name!r} (known: {', '.join(ZOO)}){hint}")
-    recipe = ZOO[name]
+    recipe = ZOO.get(name)  # an unknown name: a one-line error with "did you mean"
     kwargs = dict(recipe.kwargs)
     if seed is not None:
         kwargs["seed"] = seed

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from invbench.contracts.errors import InvalidInversion
 from invbench.contracts.forward_model import ForwardModel
 from invbench.contracts.inversion import Inversion
+from invbench.plugins.catalog import FAMILIES
 from invbench.targets.target_set import TargetItem, TargetSet
 
 
@@ -85,17 +86,7 @@ class FamilyAdapter(ABC):
         """Write the recovered input under ``folder``; return ``{kind: path}``."""
 
 
-_ADAPTERS = {
-    "asr": "invbench.families.asr:ASRFamily",
-    "captioner": "invbench.families.captioner:CaptionerFamily",
-    "generator": "invbench.families.generator:GeneratorFamily",
-    "tts": "invbench.families.tts:TTSFamily",
-}
-
-
 def family_adapter(family: str, judges: Mapping[str, ForwardModel] | None = None) -> FamilyAdapter:
-    from invbench.plugins.registry import resolve_lazy
-
-    if family not in _ADAPTERS:
-        raise NotImplementedError(f"task family {family!r} has no scoring adapter yet")
-    return resolve_lazy(_ADAPTERS[family])(judges)
+    """The adapter of ``family`` (registered in ``FAMILIES``, entry-point group
+    ``invbench.families``), given the task's judge models."""
+    return FAMILIES.get(family)(judges)

@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import copy
-import difflib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import yaml
 
 import invbench
 from invbench.contracts.errors import InvbenchError, UnknownNameError
+from invbench.plugins.registry import unknown_name_message
 
 REQUIRED_KEYS = (
     "name",
@@ -75,8 +75,5 @@ def load_card(name: str) -> dict[str, Any]:
     """The card of metric ``name`` as a dict (a fresh deep copy on every call)."""
     path = cards_dir() / f"{name}.yaml"
     if not path.is_file():
-        known = list_cards()
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise UnknownNameError(f"no metric card {name!r}{hint} (known: {', '.join(known)})")
+        raise UnknownNameError(unknown_name_message("metric card", name, list_cards()))
     return copy.deepcopy(_load(path))

@@ -16,11 +16,12 @@ injected (``CLIPScore(judge=...)``): ``embed_images((B, 3, S, S)) -> (B, d)``,
 already be ``S×S`` (nothing is resized) unless the judge sets ``accepts_any_size`` and resizes
 itself, recording how in its ``signature_tag`` (appended to its name in signatures).
 
-``model`` names a judge of :data:`JUDGES`: ``mini-clip`` (the mini zoo, offline), and for the
-paper suite ``openclip-vit-l-14`` (:mod:`invbench.models.judges.openclip`) and
-``inception-v3-fid`` (:mod:`invbench.models.judges.inception`, image features only, for FID/KID).
-The last two need the optional ``judges`` extra and downloaded weights; :func:`judge_assets`
-lists them without loading anything, and a task whose judge is missing gets its metric skipped
+``model`` names a judge registered in ``invbench.plugins.catalog.MODELS``: ``mini-clip`` (the
+mini zoo, offline), and for the paper suite ``openclip-vit-l-14``
+(:mod:`invbench.models.judges.openclip`) and ``inception-v3-fid``
+(:mod:`invbench.models.judges.inception`, image features only, for FID/KID). The last two need
+the optional ``judges`` extra and downloaded weights; :func:`judge_assets` lists them without
+loading anything, and a task whose judge is missing gets its metric skipped
 with that reason (:mod:`invbench.scoring.metric_binding`).
 
 torchmetrics' ``clip_score`` is the same formula with :math:`w = 100` and HF CLIP models. It
@@ -81,39 +82,29 @@ class ClipJudge(Protocol):
     def embed_texts(self, texts: Sequence[str]) -> torch.Tensor: ...
 
 
-# judge name -> "module:loader" (imported lazily: listing metrics loads no weights)
-JUDGES = {
-    "mini-clip": "invbench.models.zoo.mini_clip:load_mini_clip",
-    "openclip-vit-l-14": "invbench.models.judges.openclip:load_openclip_judge",
-    "inception-v3-fid": "invbench.models.judges.inception:load_inception_judge",
-}
-# judge name -> "module:assets" for judges that need more than the core install
-_JUDGE_ASSETS = {
-    "openclip-vit-l-14": "invbench.models.judges.openclip:assets",
-    "inception-v3-fid": "invbench.models.judges.inception:assets",
-}
-
-
-def _known(model: str) -> str:
-    if model not in JUDGES:
-        raise InvbenchError(f"unknown judge model {model!r}; known judges: {', '.join(JUDGES)}")
-    return model
+JUDGE_METHODS = ("embed_images", "image_features", "embed_texts")
 
 
 def load_judge(model: str, device: str = "cpu") -> ClipJudge:
-    """The named judge: mini-CLIP (the mini zoo), open_clip ViT-L/14 or Inception-v3 (FID)."""
-    from invbench.plugins.registry import resolve_lazy
+    """The judge registered in ``MODELS`` as ``model``: mini-CLIP (the mini zoo), open_clip
+    ViT-L/14 or Inception-v3 (FID), or a plug-in's (entry-point group ``invbench.models``)."""
+    from invbench.plugins.catalog import MODELS
 
-    loader = resolve_lazy(JUDGES[_known(model)])
-    return loader(model, device=device) if model == "mini-clip" else loader(device=device)
+    judge = MODELS.get(model)(device=device)
+    if not any(hasattr(judge, method) for method in JUDGE_METHODS):
+        raise InvbenchError(
+            f"model {model!r} is not a judge CLIP (it has none of {', '.join(JUDGE_METHODS)})"
+        )
+    return judge
 
 
 def judge_assets(model: str) -> list[Asset]:
-    """What the named judge needs beyond the core install (``[]`` for mini-CLIP), unloaded."""
-    from invbench.plugins.registry import resolve_lazy
+    """What the named judge needs beyond the core install (``[]`` for mini-CLIP), unloaded: the
+    ``assets()`` its registry entry declares, as forward models do."""
+    from invbench.plugins.catalog import MODELS
 
-    spec = _JUDGE_ASSETS.get(_known(model))
-    return list(resolve_lazy(spec)()) if spec else []
+    declare = getattr(MODELS.get(model), "assets", None)
+    return list(declare()) if declare is not None else []
 
 
 def judge_name(judge: Any, model: str) -> str:

@@ -1,12 +1,13 @@
-"""Discovers task specs (YAML) in ``tasks/`` and in ``--include-path`` folders.
+"""Discovers task specs (YAML) in ``tasks/``, installed task packs and ``--include-path`` folders.
 
+A task pack (entry-point group ``invbench.tasks``, see :mod:`invbench.plugins.task_packs`) is read
+exactly like an include path: its YAML files are tasks, its ``targets/`` folder holds target sets.
 A task is addressed as ``family/name`` (its latest version) or ``family/name@N`` (pinned). A
 suite is every task whose spec names it, each at its latest version.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from pydantic import ValidationError
 from invbench.contracts.errors import InvbenchError, UnknownNameError
 from invbench.contracts.task_spec import TaskSpec
 from invbench.fs.shipped import resource_dir
+from invbench.plugins.catalog import TASK_PACKS
+from invbench.plugins.registry import unknown_name_message
 from invbench.targets.target_set import prepared_targets_dir
 
 
@@ -46,9 +49,10 @@ class TaskCatalog:
         for folder in self.include_paths:
             if not folder.is_dir():
                 raise InvbenchError(f"--include-path {str(folder)!r} is not a folder")
+        self.pack_paths = [TASK_PACKS.get(name) for name in TASK_PACKS.names()]
         self._specs: dict[str, dict[int, TaskSpec]] = {}
         self._files: dict[str, Path] = {}
-        for folder in [resource_dir("tasks"), *self.include_paths]:
+        for folder in [resource_dir("tasks"), *self.pack_paths, *self.include_paths]:
             for path in sorted(folder.rglob("*.yaml")):
                 self._add(load_task_file(path), path)
 
@@ -63,9 +67,10 @@ class TaskCatalog:
         self._files[spec.key] = path
 
     def target_dirs(self) -> list[Path]:
-        """Where target sets are looked up: include paths' ``targets/`` first, then ``data/``,
-        then the sets ``invbench prepare`` made (in the cache)."""
-        found = [p / "targets" for p in self.include_paths if (p / "targets").is_dir()]
+        """Where target sets are looked up: include paths' ``targets/`` first, then task packs',
+        then ``data/``, then the sets ``invbench prepare`` made (in the cache)."""
+        folders = [*self.include_paths, *self.pack_paths]
+        found = [p / "targets" for p in folders if (p / "targets").is_dir()]
         return [*found, resource_dir("data") / "targets", prepared_targets_dir()]
 
     def all_latest(self) -> list[TaskSpec]:
@@ -80,10 +85,7 @@ class TaskCatalog:
     def get(self, name: str) -> TaskSpec:
         base, _, pinned = name.partition("@")
         if base not in self._specs:
-            close = difflib.get_close_matches(base, sorted(self._specs), n=3, cutoff=0.5)
-            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            known = ", ".join(sorted(self._specs))
-            raise UnknownNameError(f"unknown task {base!r}{hint} (known: {known})")
+            raise UnknownNameError(unknown_name_message("task", base, sorted(self._specs)))
         versions = self._specs[base]
         if not pinned:
             return versions[max(versions)]
@@ -95,9 +97,5 @@ class TaskCatalog:
     def suite(self, suite: str) -> list[TaskSpec]:
         specs = [spec for spec in self.all_latest() if spec.suite == suite]
         if not specs:
-            close = difflib.get_close_matches(suite, self.suites(), n=3, cutoff=0.5)
-            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            raise UnknownNameError(
-                f"unknown suite {suite!r}{hint} (known: {', '.join(self.suites())})"
-            )
+            raise UnknownNameError(unknown_name_message("suite", suite, self.suites()))
         return specs

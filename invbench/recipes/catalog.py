@@ -1,6 +1,6 @@
 """The mini zoo: which recipe trains which model, and how a trained model is written.
 
-``invbench zoo train NAME`` runs ``ZOO[NAME]``: a lazy ``"module:function"`` recipe and the
+``invbench zoo train NAME`` runs ``ZOO.get(NAME)``: a lazy ``"module:function"`` recipe and the
 keyword arguments (seed first) that reproduce the shipped weights. A recipe trains, measures the
 model's quality on held-out data, and calls :func:`save_zoo_model`, which writes
 ``model.safetensors`` and a ``manifest.json`` recording the sha256, the recipe command and seeds,
@@ -21,6 +21,7 @@ import torch
 
 from invbench.fs.atomic import atomic_write_bytes, sha256_file
 from invbench.models.zoo.weights import MANIFEST_FILE, WEIGHTS_FILE
+from invbench.plugins.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ class ZooRecipe:
     description: str = ""
 
 
-ZOO: dict[str, ZooRecipe] = {
+ZOO: Registry[ZooRecipe] = Registry("zoo model")
+for _name, _recipe in {
     "captioner": ZooRecipe(
         "invbench.recipes.captioner:train",
         {"seed": 0, "name": "captioner"},
@@ -57,7 +59,8 @@ ZOO: dict[str, ZooRecipe] = {
         "Text-to-speech on frozen MiniLM token-table rows, trained on espeak-ng speech "
         "(prompt -> 16 kHz audio)",
     ),
-}
+}.items():
+    ZOO.add(_name, _recipe)
 
 
 def save_zoo_model(

@@ -23,4 +23,4 @@ def test_zoo_list_names_every_shipped_model_and_its_hash(capsys):
 def test_zoo_train_unknown_name_suggests(capsys):
     assert _run(["zoo", "train", "captionr"]) == 2
     err = capsys.readouterr().err
-    assert "unknown zoo model 'captionr'" in err and "did you mean captioner" in err
+    assert "unknown zoo model 'captionr'" in err and "did you mean 'captioner'" in err

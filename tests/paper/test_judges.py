@@ -10,7 +10,7 @@ on a GPU machine with random weights; see those modules' docstrings). What is te
   reason, whose signature loads nothing, and whose items (set-level too) record
   ``<name> skipped: <reason>`` while the other metrics' scores are kept;
 - the judges' assets report missing with the install hint and the right cache paths, and
-  ``load_judge`` refuses unknown names listing the known ones;
+  ``load_judge`` refuses unknown names listing the known ones, and models that are no judge;
 - the pure pieces the backends are fed by: open_clip's resize/centre-crop/normalise and
   torch-fidelity's uint8 quantisation as torch functions, LPIPS' input scaling and validation
   (with an injected network), its AlexNet minimum size and weight-key mapping;
@@ -210,11 +210,22 @@ def test_metrics_declare_their_judges_assets_without_loading() -> None:
 
 
 def test_unknown_judges_are_refused_listing_the_known_ones() -> None:
-    known = "known judges: mini-clip, openclip-vit-l-14, inception-v3-fid"
-    with pytest.raises(InvbenchError, match=f"unknown judge model 'nope'; {known}"):
+    with pytest.raises(InvbenchError, match=r"unknown model 'nope' \(known: .*inception-v3-fid, "
+                                            r"mini-clip, .*openclip-vit-l-14"):
         load_judge("nope")
-    with pytest.raises(InvbenchError, match=known):
+    with pytest.raises(InvbenchError, match="did you mean 'openclip-vit-l-14'"):
         bind_metric(MetricRef(id="fid_kid", options={"model": "openclip-vit-l14"}), {})
+
+
+def test_a_model_that_is_no_judge_is_refused() -> None:
+    from invbench.plugins.catalog import MODELS
+
+    MODELS.add("not-a-judge-test", lambda device: object(), origin="test")
+    try:
+        with pytest.raises(InvbenchError, match="model 'not-a-judge-test' is not a judge CLIP"):
+            load_judge("not-a-judge-test")
+    finally:
+        MODELS.remove("not-a-judge-test")
 
 
 # --- assets -----------------------------------------------------------------------------------

@@ -143,3 +143,8 @@ class InceptionJudge:
 def load_inception_judge(device: str = "cpu") -> InceptionJudge:
     """One shared extractor per device (FID/KID and the reference pool reuse it)."""
     return InceptionJudge(device)
+
+
+# the MODELS entry declares its assets like a forward model's static assets(): `invbench doctor`
+# and the metrics' required_assets() read them without loading anything
+load_inception_judge.assets = assets  # type: ignore[attr-defined]

@@ -197,3 +197,8 @@ class OpenCLIPJudge:
 def load_openclip_judge(device: str = "cpu", dtype: str = "float32") -> OpenCLIPJudge:
     """One shared judge per (device, dtype): CLIPScore and FID/KID reuse a single instance."""
     return OpenCLIPJudge(device, dtype)
+
+
+# the MODELS entry declares its assets like a forward model's static assets(): `invbench doctor`
+# and the metrics' required_assets() read them without loading anything
+load_openclip_judge.assets = assets  # type: ignore[attr-defined]
