@@ -8,7 +8,7 @@ import click
 
 from invbench.cli.assets import doctor_command, prefetch_command
 from invbench.cli.evaluate import evaluate_command
-from invbench.cli.listing import inverters_command, metrics_command, tasks_command
+from invbench.cli.listing import inverters_command, metrics_command, models_command, tasks_command
 from invbench.cli.prepare import prepare_command
 from invbench.cli.results import compare_command, leaderboard_command
 from invbench.cli.zoo import zoo_command
@@ -25,7 +25,7 @@ def cli() -> None:
     """
 
 
-for command in (evaluate_command, tasks_command, inverters_command, metrics_command,
+for command in (evaluate_command, tasks_command, inverters_command, metrics_command, models_command,
                 leaderboard_command, compare_command, zoo_command, doctor_command,
                 prefetch_command, prepare_command):
     cli.add_command(command)
