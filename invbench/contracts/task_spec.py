@@ -5,13 +5,16 @@ A published task is never edited in place: a fix is a new file with a new ``vers
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from invbench.contracts.inversion import Budget
 
-Family = Literal["captioner", "generator", "asr", "tts"]
+# A family is a name in the family registry (built-ins: captioner, generator, asr, tts; plug-ins
+# arrive through the ``invbench.families`` entry points). The spec checks only its form; the harness
+# resolves it, with "did you mean", before any compute.
+Family = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$")]
 Axis = Literal["alignment", "quality", "interpretability"]
 
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from invbench.contracts.errors import InvbenchError, UnknownNameError
 from invbench.contracts.task_spec import TaskSpec
 from invbench.fs.shipped import resource_dir
-from invbench.plugins.catalog import TASK_PACKS
+from invbench.plugins.catalog import FAMILIES, TASK_PACKS
 from invbench.plugins.registry import unknown_name_message
 from invbench.targets.target_set import prepared_targets_dir
 
@@ -36,9 +36,13 @@ def load_task_file(path: Path) -> TaskSpec:
     if not isinstance(data, dict):
         raise InvbenchError(f"task file {str(path)!r} must hold a mapping")
     try:
-        return TaskSpec.model_validate(data)
+        spec = TaskSpec.model_validate(data)
     except ValidationError as exc:
         raise InvbenchError(f"task file {str(path)!r}: {_first_error(exc)}") from None
+    if spec.family not in FAMILIES:  # a plug-in family is registered by its entry point
+        raise InvbenchError(f"task file {str(path)!r}: field family: "
+                            f"{unknown_name_message('task family', spec.family, FAMILIES.names())}")
+    return spec
 
 
 class TaskCatalog:
