@@ -171,10 +171,8 @@ CAPTIONER = resource_dir("data") / "models" / "captioner" / "manifest.json"
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not CAPTIONER.exists(), reason=f"trained captioner weights missing: {CAPTIONER}"
-)
 def test_pixels_adam_inverts_the_shapes_captioner():
+    assert CAPTIONER.is_file(), f"{CAPTIONER} is committed in the repository but missing"
     from invbench.models.zoo.shapes_captioner import ShapesCaptioner
     from invbench.worlds.shapes import caption, take_scenes
 

@@ -1,21 +1,21 @@
-"""Shared helpers for the metric tests: seeded speech-like audio and a batch-invariance check."""
+"""Shared helpers for the metric tests: seeded speech-like audio, the shipped speech clips.
+
+The checks every metric shares (reference, batching, signature, range) are in
+``metric_tester.py``."""
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 import pytest
+import soundfile
 import torch
 from scipy import signal
 
 import invbench
 from invbench.contracts.media import Waveform
-from invbench.contracts.metric import Metric
 
 SR = 16_000
 TARGETS = Path(invbench.__file__).resolve().parent.parent / "data" / "targets"
@@ -48,15 +48,13 @@ def speechlike(seed: int, seconds: float = 3.0, sr: int = SR) -> np.ndarray:
     return (0.5 * x / np.abs(x).max()).astype(np.float32)
 
 
-def real_speech(index: int) -> np.ndarray | None:
-    """Clip ``t00<index>`` of the shipped ``transcripts-mini`` target set, or None if absent."""
+def real_speech(index: int) -> np.ndarray:
+    """Clip ``t00<index>`` of the shipped ``transcripts-mini`` set (committed, so it must exist)."""
     path = TARGETS / "transcripts-mini" / "audio" / f"t{index:03d}.wav"
-    if not path.is_file():
-        return None
-    import soundfile
-
+    assert path.is_file(), f"{path} is committed in the repository but missing"
     samples, rate = soundfile.read(path, dtype="float32")
-    return samples if rate == SR and samples.ndim == 1 else None
+    assert (rate, samples.ndim) == (SR, 1), f"{path}: {rate} Hz, {samples.ndim}-D"
+    return samples
 
 
 def add_noise(x: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
@@ -68,41 +66,6 @@ def add_noise(x: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
 
 def wave(x: np.ndarray | torch.Tensor, sr: int = SR) -> Waveform:
     return Waveform(torch.as_tensor(x), sr)
-
-
-def _as_tuples(results: Sequence[Any]) -> list[tuple[dict[str, float], str | None]]:
-    return [(dict(r.values), r.error) for r in results]
-
-
-def check_batch_invariance(
-    metric_factory: Callable[[], Metric], fields: Mapping[str, Sequence[Any]]
-) -> list[Any]:
-    """Score ``fields`` as one batch, in splits of 1 and of 3, and shuffled: all per-item equal."""
-    n = len(next(iter(fields.values())))
-    whole = _as_tuples(metric_factory().score(fields))
-    assert len(whole) == n
-
-    def split(size: int) -> list[tuple[dict[str, float], str | None]]:
-        metric = metric_factory()
-        out = []
-        for start in range(0, n, size):
-            out += _as_tuples(
-                metric.score({k: list(v[start : start + size]) for k, v in fields.items()})
-            )
-        return out
-
-    order = list(range(n))
-    random.Random(0).shuffle(order)
-    shuffled = _as_tuples(
-        metric_factory().score({k: [v[i] for i in order] for k, v in fields.items()})
-    )
-    unshuffled: list[Any] = [None] * n
-    for position, index in enumerate(order):
-        unshuffled[index] = shuffled[position]
-    assert split(1) == whole
-    assert split(3) == whole
-    assert unshuffled == whole
-    return whole
 
 
 @pytest.fixture(autouse=True)
@@ -124,5 +87,4 @@ def kit() -> SimpleNamespace:
         add_noise=add_noise,
         real_speech=real_speech,
         wave=wave,
-        check_batch_invariance=check_batch_invariance,
     )

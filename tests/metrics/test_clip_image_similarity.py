@@ -10,6 +10,7 @@ import types
 import pytest
 import torch
 import torch.nn.functional as F
+from metric_tester import MetricTester, Tol
 from torchmetrics.functional import pairwise_cosine_similarity
 
 from invbench.contracts.media import Image
@@ -45,16 +46,19 @@ def _embed(judge, pixels: list[torch.Tensor]) -> torch.Tensor:
 def _check_against_references(judge, n: int = 8, seed: int = 0) -> list[float]:
     references = _references(n, seed)
     images = [_near(y, 0.1 + 0.15 * i, seed=i) for i, y in enumerate(references)]
-    metric = CLIPImageSimilarity(judge=judge)
-    ours = [
-        metric.score_item(image=Image(x), reference_image=Image(y))["clip_image_similarity"]
-        for x, y in zip(images, references, strict=True)
-    ]
     a, b = _embed(judge, images), _embed(judge, references)
-    expected = pairwise_cosine_similarity(a, b).diagonal()
-    assert ours == pytest.approx(expected.tolist(), abs=1e-6)
-    assert ours == pytest.approx(F.cosine_similarity(a, b, dim=-1).tolist(), abs=1e-6)
-    return ours
+    torchmetrics = pairwise_cosine_similarity(a, b).diagonal().tolist()
+    torch_cosine = F.cosine_similarity(a, b, dim=-1).tolist()
+    tester = MetricTester(lambda: CLIPImageSimilarity(judge=judge))
+    fields = {"image": [Image(x) for x in images], "reference_image": list(map(Image, references))}
+    name = "clip_image_similarity"
+    results = tester.run(fields, _named(name, torchmetrics), Tol(abs=1e-6))
+    tester.assert_matches(results, fields, _named(name, torch_cosine), Tol(abs=1e-6))
+    return [values["clip_image_similarity"] for values, _ in results]
+
+
+def _named(name: str, values: list[float]) -> list[dict[str, float]]:
+    return [{name: v} for v in values]
 
 
 def test_matches_torchmetrics_with_a_random_projection_judge(judge) -> None:
@@ -82,13 +86,19 @@ def test_projection_gap_is_the_difference_of_reference_cosines(judge) -> None:
     references = _references(6, seed=3)
     hard = [_near(y, 0.6, seed=i) for i, y in enumerate(references)]
     soft = [_near(y, 0.05 + 0.2 * (i % 3), seed=50 + i) for i, y in enumerate(references)]
-    gap, similarity = ProjectionGap(judge=judge), CLIPImageSimilarity(judge=judge)
+    similarity = CLIPImageSimilarity(judge=judge)
     e_ref, e_hard, e_soft = (_embed(judge, p) for p in (references, hard, soft))
     expected = F.cosine_similarity(e_soft, e_ref, dim=-1) - F.cosine_similarity(e_hard, e_ref)
+    fields = {
+        "soft_image": [Image(x) for x in soft],
+        "image": [Image(x) for x in hard],
+        "reference_image": [Image(y) for y in references],
+    }
+    results = MetricTester(lambda: ProjectionGap(judge=judge)).run(
+        fields, _named("projection_gap", expected.tolist()), Tol(abs=1e-6)
+    )
     signs = set()
-    for i, (y, x, s) in enumerate(zip(references, hard, soft, strict=True)):
-        got = gap.score_item(soft_image=Image(s), image=Image(x), reference_image=Image(y))
-        assert got["projection_gap"] == pytest.approx(float(expected[i]), abs=1e-6)
+    for (got, _), y, x, s in zip(results, references, hard, soft, strict=True):
         # its hard term is exactly the item's clip_image_similarity (the same helper)
         hard_term = similarity.score_item(image=Image(x), reference_image=Image(y))
         soft_term = similarity.score_item(image=Image(s), reference_image=Image(y))
@@ -135,7 +145,7 @@ def test_missing_soft_image_or_reference_is_not_scored(judge) -> None:
     assert results[1].values == {"projection_gap": 0.0}
 
 
-def test_batch_size_never_changes_a_score(kit, judge) -> None:
+def test_batch_size_never_changes_a_score(judge) -> None:
     references = _references(8, seed=10)
     images = [Image(_near(y, 0.3, seed=i)) for i, y in enumerate(references)]
     softs: list[Image | None] = [
@@ -145,15 +155,14 @@ def test_batch_size_never_changes_a_score(kit, judge) -> None:
     refs[2] = None
     softs[5] = None
     images[6] = Image(torch.rand(3, 32, 32))  # wrong size for the judge: an input error
-    similarity = kit.check_batch_invariance(
-        lambda: CLIPImageSimilarity(judge=judge), {"image": images, "reference_image": refs}
+    similarity = MetricTester(lambda: CLIPImageSimilarity(judge=judge)).run(
+        {"image": images, "reference_image": refs}
     )
     assert similarity[2] == ({}, None)
     assert "image has shape (3, 32, 32), expected (3, 64, 64)" in similarity[6][1]
     assert all(similarity[i][0] for i in (0, 1, 3, 4, 5, 7))
-    gaps = kit.check_batch_invariance(
-        lambda: ProjectionGap(judge=judge),
-        {"soft_image": softs, "image": images, "reference_image": refs},
+    gaps = MetricTester(lambda: ProjectionGap(judge=judge)).run(
+        {"soft_image": softs, "image": images, "reference_image": refs}
     )
     assert gaps[2] == gaps[5] == ({}, None)
     assert "image has shape (3, 32, 32)" in gaps[6][1]

@@ -14,6 +14,7 @@ import types
 import numpy as np
 import pytest
 import torch
+from metric_tester import MetricTester, Tol
 
 from invbench.contracts.media import Image
 from invbench.contracts.metric import MetricInputError
@@ -68,13 +69,14 @@ def test_core_matches_an_independent_computation() -> None:
 
 
 def test_metric_is_the_core_on_the_judges_embeddings(judge) -> None:
-    metric = CLIPScore(judge=judge)
-    for image, caption in zip(_images(4), CAPTIONS, strict=True):
-        image_embedding = judge.embed_images(image[None]).double().numpy()[0]
-        text_embedding = judge.embed_texts([caption]).double().numpy()[0]
+    def reference(image: Image, target_text: str) -> dict[str, float]:
+        image_embedding = judge.embed_images(image.pixels[None]).double().numpy()[0]
+        text_embedding = judge.embed_texts([target_text]).double().numpy()[0]
         cos = float(image_embedding @ text_embedding)  # unit vectors
-        got = metric.score_item(image=Image(image), target_text=caption)
-        assert got == {"clip_score": pytest.approx(2.5 * max(cos, 0.0), abs=1e-6)}
+        return {"clip_score": 2.5 * max(cos, 0.0)}
+
+    fields = {"image": [Image(x) for x in _images(4)], "target_text": CAPTIONS}
+    MetricTester(lambda: CLIPScore(judge=judge)).run(fields, reference, Tol(abs=1e-6))
 
 
 class _Processor:
@@ -114,29 +116,31 @@ def test_matches_torchmetrics_clip_score_given_the_same_judge(judge) -> None:
         processor = _Processor()
         return _Model(judge, processor), processor
 
-    metric = CLIPScore(judge=judge)
-    clipped = 0
-    for image, caption in zip(_images(12, seed=1), CAPTIONS * 3, strict=True):
-        ours = metric.score_item(image=Image(image), target_text=caption)["clip_score"]
-        # one item per call: torchmetrics clamps the batch mean, not each item
-        theirs = float(tm_clip_score(image, caption, model_and_processor))
-        assert ours * 100 / 2.5 == pytest.approx(theirs, abs=1e-4)
-        clipped += ours == 0.0
+    def reference(image: Image, target_text: str) -> dict[str, float]:
+        # one item per call: torchmetrics clamps the batch mean, not each item; its scale is
+        # 100 * max(cos, 0), ours 2.5 * max(cos, 0)
+        theirs = float(tm_clip_score(image.pixels, target_text, model_and_processor))
+        return {"clip_score": theirs * 2.5 / 100}
+
+    fields = {"image": [Image(x) for x in _images(12, seed=1)], "target_text": CAPTIONS * 3}
+    # ours * 100 / 2.5 within 1e-4 of theirs, i.e. ours within 2.5e-6 of theirs * 2.5 / 100
+    results = MetricTester(lambda: CLIPScore(judge=judge)).run(fields, reference, Tol(abs=2.5e-6))
+    clipped = sum(values["clip_score"] == 0.0 for values, _ in results)
     assert 0 < clipped < 12  # both branches of the clip at 0 were compared
 
 
-def test_batch_size_never_changes_a_score(kit, judge) -> None:
+def test_batch_size_never_changes_a_score(judge) -> None:
     images = [Image(x) for x in _images(8, seed=2)]
     texts = (CAPTIONS * 2)[:8]
     images[3] = Image(torch.rand(3, 32, 32))  # wrong size for the judge: an input error
     texts[5] = " "
-    results = kit.check_batch_invariance(
-        lambda: CLIPScore(judge=judge), {"image": images, "target_text": texts}
+    results = MetricTester(lambda: CLIPScore(judge=judge)).run(
+        {"image": images, "target_text": texts}
     )
     assert "expected (3, 64, 64)" in results[3][1]
     assert "target_text ' ' is empty" in results[5][1]
     assert all(results[i][0] for i in (0, 1, 2, 4, 6, 7))
-    assert all(0.0 <= r[0]["clip_score"] <= 2.5 for r in results if r[0])
+    assert all(0.0 <= r[0]["clip_score"] <= 2.5 for r in results if r[0])  # and by the tester
 
 
 @pytest.mark.parametrize(
@@ -173,10 +177,12 @@ def test_random_projection_judge_is_deterministic_and_unit_norm() -> None:
 
 
 def test_signature_records_the_judge(judge) -> None:
-    assert CLIPScore(judge=judge).signature() == (
+    expected = (
         f"clip_score|model:random-projection|sha256:{judge.weights_sha256[:12]}"
         f"|text_sha256:{judge.text_weights_sha256[:12]}|w:2.5|cos:clipped-at-0|version:1"
     )
+    tester = MetricTester(lambda: CLIPScore(judge=judge), signature=expected)
+    assert tester.check_signature(CLIPScore(judge=judge)) == expected
     (output,) = CLIPScore.outputs
     assert output.higher_is_better and output.value_range == (0.0, 2.5)
     assert CLIPScore.requires == ("image", "target_text")

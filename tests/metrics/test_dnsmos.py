@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 from importlib.metadata import version
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
+from metric_tester import MetricTester, Tol
 from speechmos import dnsmos as speechmos_dnsmos
 
+from invbench.contracts.media import Waveform
 from invbench.contracts.metric import MetricInputError
 from invbench.metrics import dnsmos as dnsmos_module
 from invbench.metrics.dnsmos import DNSMOS
@@ -41,24 +44,21 @@ def _clip(kit, kind: str) -> np.ndarray:
     raise ValueError(kind)
 
 
-@pytest.mark.parametrize("kind", ["speech", "noise", "long"])
-def test_matches_speechmos(kit, kind: str) -> None:
-    audio = _clip(kit, kind)
-    expected = speechmos_dnsmos.run(audio, sr=16000)
-    got = DNSMOS().score_item(audio=kit.wave(audio))
-    assert set(got) == set(KEYS)
-    for ours, theirs in KEYS.items():
-        assert got[ours] == pytest.approx(float(expected[theirs]), abs=1e-6), ours
+def _speechmos(audio: Any) -> dict[str, float] | None:
+    """The reference: ``speechmos.dnsmos.run(samples, sr=16000)`` (None where we refuse)."""
+    if not isinstance(audio, Waveform) or audio.sample_rate != 16000:
+        return None
+    expected = speechmos_dnsmos.run(audio.samples.numpy(), sr=16000)
+    return {ours: float(expected[theirs]) for ours, theirs in KEYS.items()}
 
 
-def test_matches_speechmos_on_real_speech_if_shipped(kit) -> None:
-    speech = kit.real_speech(0)
-    if speech is None:
-        pytest.skip("data/targets/transcripts-mini is not in this checkout")
-    expected = speechmos_dnsmos.run(speech, sr=16000)
-    got = DNSMOS().score_item(audio=kit.wave(speech))
-    for ours, theirs in KEYS.items():
-        assert got[ours] == pytest.approx(float(expected[theirs]), abs=1e-6), ours
+def test_matches_speechmos(kit) -> None:
+    """Speech, noise, an 11 s clip (two windows) and a shipped ``transcripts-mini`` clip."""
+    clips = [_clip(kit, kind) for kind in ("speech", "noise", "long")] + [kit.real_speech(0)]
+    fields = {"audio": [kit.wave(c) for c in clips]}
+    # each item once (DNSMOS is slow): batching is checked in test_batch_size_never_changes_...
+    results = MetricTester(DNSMOS).run(fields, _speechmos, Tol(abs=1e-6), splits=())
+    assert all(error is None and set(values) == set(KEYS) for values, error in results)
 
 
 def test_clean_beats_noise(kit) -> None:
@@ -99,7 +99,7 @@ def test_not_a_waveform() -> None:
 def test_batch_size_never_changes_a_score(kit) -> None:
     clips = [_clip(kit, k) for k in ("speech", "noisy")]
     audio = [kit.wave(clips[0]), kit.wave(clips[0], 22050), kit.wave(clips[1]), None]
-    results = kit.check_batch_invariance(DNSMOS, {"audio": audio})
+    results = MetricTester(DNSMOS).run({"audio": audio})  # speechmos: test_matches_speechmos
     assert all(set(results[i][0]) == set(KEYS) for i in (0, 2))
     assert results[1][1] is not None and "16000" in results[1][1]
     assert results[3][1] is not None and "must be a Waveform" in results[3][1]
@@ -109,7 +109,10 @@ def test_signature() -> None:
     primary, p808 = dnsmos_module.model_paths()
     digest = "+".join(hashlib.sha256(p.read_bytes()).hexdigest()[:12] for p in (primary, p808))
     assert primary.name == "sig_bak_ovr.onnx" and primary.parent.name == "dnsmos_models"
-    assert DNSMOS().signature() == (
+    expected = (
         f"dnsmos|model:DNSMOS P.835 sig_bak_ovr.onnx + P.808|sha256:{digest}|personalized:no"
         f"|sr:16000|speechmos:{version('speechmos')}|version:1"
     )
+    tester = MetricTester(DNSMOS, signature=expected, outputs=dict.fromkeys(KEYS, (True, (1, 5))))
+    tester.check_declaration(DNSMOS())
+    assert tester.check_signature(DNSMOS()) == expected

@@ -4,13 +4,14 @@ KID bootstrap's handling of repeated items."""
 
 from __future__ import annotations
 
-import random
 import types
 import warnings
 
 import numpy as np
 import pytest
 import torch
+from metric_tester import MetricTester, Tol
+from threadpoolctl import threadpool_limits
 from torchmetrics.image.fid import FrechetInceptionDistance
 from torchmetrics.image.kid import KernelInceptionDistance
 
@@ -25,18 +26,14 @@ from invbench.metrics.image_distribution import (
     kid_resampled,
     poly_kernel,
 )
+from invbench.models.zoo.mini_clip import MiniCLIPNet
 
 
 @pytest.fixture(autouse=True)
 def _one_blas_thread():
     """As conftest does for torch: on 2 shared cores numpy's OpenBLAS pool makes a 384×384 eigh
     ~100× slower; one thread changes values by round-off at most, and the test time a lot."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - comes with scikit-learn
-        yield
-        return
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1):  # threadpoolctl: scikit-learn's, which librosa needs
         yield
 
 
@@ -118,9 +115,11 @@ def test_kid_by_hand() -> None:
 def test_kid_matches_torchmetrics_when_subsets_are_the_full_sets(n: int, d: int) -> None:
     fake, real = _sets(n, n, d, seed=d)
     metric = ImageDistribution(judge=RandomProjectionJudge(), kid_subsets=4)
-    ours = metric.compute(fake, real)["kid"]  # subset size min(N, M, 1000) = N: deterministic
     mean, std = _torchmetrics_kid(fake, real, subsets=4, subset_size=n, seed=0)
-    assert ours == pytest.approx(mean, rel=1e-9, abs=1e-12)
+    # subset size min(N, M, 1000) = N: deterministic, and the same under reordering
+    MetricTester(ImageDistribution).check_set(
+        metric, fake, real, lambda *_: {"kid": mean}, Tol(rel=1e-9, abs=1e-12)
+    )
     assert std == pytest.approx(0.0, abs=1e-9 * abs(mean) + 1e-12)
 
 
@@ -136,11 +135,14 @@ def test_kid_matches_torchmetrics_under_the_same_random_subsets(n, m, size, seed
 def test_compute_caps_the_kid_subset_at_n_and_matches_torchmetrics() -> None:
     fake, real = _sets(7, 90, 16, seed=3)
     metric = ImageDistribution(judge=RandomProjectionJudge(), kid_subsets=5, kid_seed=11)
-    got = metric.compute(fake, real)
-    # torchmetrics with subset_size = N = 7 and the same seed, on the canonically ordered rows
-    mean, _ = _torchmetrics_kid(canonical_order(fake), canonical_order(real), 5, 7, seed=11)
-    assert got["kid"] == pytest.approx(mean, rel=1e-9, abs=1e-12)
-    assert got["fid"] == pytest.approx(_torchmetrics_fid(fake, real), rel=1e-3)
+
+    def reference(features: np.ndarray, pool: np.ndarray) -> dict[str, float]:
+        # torchmetrics with subset_size = N = 7 and the same seed, on the canonically ordered rows
+        mean, _ = _torchmetrics_kid(canonical_order(features), canonical_order(pool), 5, 7, 11)
+        return {"kid": mean, "fid": _torchmetrics_fid(features, pool)}
+
+    tol = {"kid": Tol(rel=1e-9, abs=1e-12), "fid": Tol(rel=1e-3)}
+    MetricTester(ImageDistribution).check_set(metric, fake, real, reference, tol)
 
 
 def test_distant_sets_score_worse() -> None:
@@ -166,20 +168,12 @@ def test_features_and_compute_ignore_batching_and_order(judge) -> None:
     images[4] = Image(torch.full((3, 64, 64), float("nan")))  # an input error, not a feature
     reference = np.stack([metric.item_features(image=x) for x in _images(12, seed=1)])
 
-    def features(batch: list[Image]) -> list[np.ndarray | None]:
-        return [f.features for f in metric.features({"image": batch})]
-
-    whole = features(images)
-    ones = [f for i in range(10) for f in features(images[i : i + 1])]
-    threes = [f for i in range(0, 10, 3) for f in features(images[i : i + 3])]
-    order = list(range(10))
-    random.Random(0).shuffle(order)
-    shuffled = features([images[i] for i in order])
-    assert whole[4] is None
-    for i in range(10):
-        for other in (ones[i], threes[i], shuffled[order.index(i)]):
-            assert (other is None) == (whole[i] is None)
-            assert other is None or np.array_equal(other, whole[i])
+    results = MetricTester(lambda: ImageDistribution(judge=judge, kid_subsets=10)).run(
+        {"image": images}
+    )  # features bit-equal whole, one by one, in chunks, shuffled (the harness's path)
+    whole = [features for features, _ in results]
+    assert whole[4] is None and "NaN" in results[4][1]
+    assert all(f is not None for i, f in enumerate(whole) if i != 4)
     kept = np.stack([f for f in whole if f is not None])
     value = metric.compute(kept, reference)
     assert metric.compute(kept[::-1].copy(), reference) == value  # exactly, via canonical order
@@ -196,8 +190,7 @@ def test_item_features_are_the_judges_image_features(judge) -> None:
 
 def test_item_features_with_the_mini_clip_architecture() -> None:
     """The real judge's network, untrained (the shipped weights are not needed for shapes)."""
-    mini_clip = pytest.importorskip("invbench.models.zoo.mini_clip")
-    net = mini_clip.MiniCLIPNet().eval()
+    net = MiniCLIPNet().eval()
     judge = types.SimpleNamespace(
         name="mini-clip-untrained",
         image_features=net.image_features,

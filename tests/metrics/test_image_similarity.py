@@ -7,6 +7,7 @@ import math
 
 import pytest
 import torch
+from metric_tester import MetricTester, Tol
 from torchmetrics.functional.image import peak_signal_noise_ratio as tm_psnr
 from torchmetrics.functional.image import structural_similarity_index_measure as tm_ssim
 
@@ -47,17 +48,36 @@ def _make(kind: str) -> torch.Tensor:
     return torch.full((3, 16, 16), value, dtype=torch.float64)
 
 
-@pytest.mark.parametrize(("image", "reference", "db", "index"), TABLE)
-def test_table(image: str, reference: str, db: float, index: float | None) -> None:
-    x, y = _make(image), _make(reference)
-    got = PSNR().score_item(image=Image(x), reference_image=Image(y))
-    assert got == {"psnr_db": pytest.approx(db, abs=1e-9)}
+def _torchmetrics(factory, dtype: torch.dtype | None = None):
+    """The reference: torchmetrics' SSIM or PSNR (``data_range=1``) of one image pair, on the
+    pixels as they are or cast to ``dtype`` (None where there is no reference image)."""
+
+    def reference(image: Image, reference_image: Image | None) -> dict[str, float] | None:
+        if reference_image is None:
+            return None
+        x, y = image.pixels[None], reference_image.pixels[None]
+        if dtype is not None:
+            x, y = x.to(dtype), y.to(dtype)
+        if factory is SSIM:
+            return {"ssim": float(tm_ssim(x, y, data_range=1.0))}
+        return {"psnr_db": float(tm_psnr(x, y, data_range=1.0))}
+
+    return reference
+
+
+def _fields(pairs) -> dict[str, list[Image]]:
+    return {"image": [Image(x) for x, _ in pairs], "reference_image": [Image(y) for _, y in pairs]}
+
+
+def test_table() -> None:
+    fields = _fields([(_make(image), _make(reference)) for image, reference, _, _ in TABLE])
     # torchmetrics' PSNR takes the log of a float32 data range: equal within 1e-5 dB, not 1e-9
-    assert got["psnr_db"] == pytest.approx(float(tm_psnr(x, y, data_range=1.0)), abs=1e-5)
-    got_ssim = SSIM().score_item(image=Image(x), reference_image=Image(y))["ssim"]
-    if index is not None:
-        assert got_ssim == pytest.approx(index, abs=1e-12)
-    assert got_ssim == pytest.approx(float(tm_ssim(x[None], y[None], data_range=1.0)), abs=1e-12)
+    psnr_db = MetricTester(PSNR).run(fields, _torchmetrics(PSNR), Tol(abs=1e-5))
+    index = MetricTester(SSIM).run(fields, _torchmetrics(SSIM), Tol(abs=1e-12))
+    for (_, _, db, ssim_value), got_psnr, got_ssim in zip(TABLE, psnr_db, index, strict=True):
+        assert got_psnr == ({"psnr_db": pytest.approx(db, abs=1e-9)}, None)
+        if ssim_value is not None:
+            assert got_ssim[0]["ssim"] == pytest.approx(ssim_value, abs=1e-12)
 
 
 CASES = [
@@ -70,30 +90,30 @@ CASES = [
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-@pytest.mark.parametrize(("seed", "shape", "noise"), CASES)
-def test_matches_torchmetrics(seed: int, shape, noise: float, dtype) -> None:
-    x, y = _pair(seed, shape, noise, dtype)
-    got_ssim = SSIM().score_item(image=Image(x), reference_image=Image(y))["ssim"]
-    got_psnr = PSNR().score_item(image=Image(x), reference_image=Image(y))["psnr_db"]
+@pytest.mark.parametrize("factory", [SSIM, PSNR])
+def test_matches_torchmetrics(factory, dtype) -> None:
+    fields = _fields([_pair(seed, shape, noise, dtype) for seed, shape, noise in CASES])
+    tester = MetricTester(factory)
     # we compute in float64; torchmetrics' SSIM on the same values upcast agrees to round-off
     # (its PSNR logs a float32 data range: 1e-5), and on float32 directly within 1e-5
-    x64, y64 = x.double()[None], y.double()[None]
-    assert got_ssim == pytest.approx(float(tm_ssim(x64, y64, data_range=1.0)), abs=1e-10)
-    assert got_psnr == pytest.approx(float(tm_psnr(x64, y64, data_range=1.0)), abs=1e-5)
-    assert got_ssim == pytest.approx(float(tm_ssim(x[None], y[None], data_range=1.0)), abs=1e-5)
-    assert got_psnr == pytest.approx(float(tm_psnr(x, y, data_range=1.0)), abs=1e-5)
-    assert -1.0 <= got_ssim <= 1.0 and got_psnr >= 0.0
+    upcast = Tol(abs=1e-10) if factory is SSIM else Tol(abs=1e-5)
+    results = tester.run(fields, _torchmetrics(factory, torch.float64), upcast)
+    tester.assert_matches(results, fields, _torchmetrics(factory), Tol(abs=1e-5))
+    assert all(error is None for _, error in results)  # all 5 compared, within the range
 
 
 def test_psnr_matches_torchmetrics_batched_without_reduction() -> None:
     pairs = [_pair(s, (3, 32, 32), 0.05 * (s + 1)) for s in range(5)]
     xs, ys = torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])
     expected = tm_psnr(xs, ys, data_range=1.0, reduction="none", dim=(1, 2, 3))
-    got = [psnr(x, y) for x, y in pairs]
-    assert got == pytest.approx(expected.tolist(), abs=1e-5)
-    assert [ssim(x, y) for x, y in pairs] == pytest.approx(
-        [float(tm_ssim(x[None], y[None], data_range=1.0)) for x, y in pairs], abs=1e-5
-    )
+    fields = _fields(pairs)
+    batched = [{"psnr_db": v} for v in expected.tolist()]
+    assert MetricTester(PSNR).run(fields, batched, Tol(abs=1e-5), splits=()) == [
+        ({"psnr_db": psnr(x, y)}, None) for x, y in pairs
+    ]
+    assert MetricTester(SSIM).run(fields, _torchmetrics(SSIM), Tol(abs=1e-5), splits=()) == [
+        ({"ssim": ssim(x, y)}, None) for x, y in pairs
+    ]
 
 
 def test_more_noise_scores_lower() -> None:
@@ -168,26 +188,28 @@ def test_checked_pixels_enforces_a_size() -> None:
 
 
 @pytest.mark.parametrize("factory", [SSIM, PSNR])
-def test_batch_size_never_changes_a_score(kit, factory) -> None:
+def test_batch_size_never_changes_a_score(factory) -> None:
     pairs = [_pair(s, (3, 24, 24), 0.05 + 0.05 * s) for s in range(8)]
     images = [Image(x) for x, _ in pairs]
     references: list[Image | None] = [Image(y) for _, y in pairs]
     references[1] = None
     images[4] = Image(pairs[4][0][:, :20])  # wrong shape: an input error
-    results = kit.check_batch_invariance(factory, {"image": images, "reference_image": references})
+    fields = {"image": images, "reference_image": references}
+    expected = [None if i == 4 else _torchmetrics(factory, torch.float64)(images[i], references[i])
+                for i in range(8)]  # fmt: skip
+    results = MetricTester(factory).run(fields, expected, Tol(abs=1e-5))
     assert results[1] == ({}, None)
     assert "reference_image has (3, 24, 24)" in results[4][1]
     assert all(results[i][0] for i in (0, 2, 3, 5, 6, 7))
 
 
 def test_signatures_and_declarations() -> None:
-    assert SSIM().signature() == (
-        "ssim|window:gaussian11|sigma:1.5|k1:0.01|k2:0.03|data_range:1.0|pad:reflect"
-        "|dtype:float64|version:1"
-    )
-    assert PSNR().signature() == (
-        "psnr|data_range:1.0|base:10|dtype:float64|shape:must-match|version:1"
-    )
+    for factory, signature in (
+        (SSIM, "ssim|window:gaussian11|sigma:1.5|k1:0.01|k2:0.03|data_range:1.0|pad:reflect"
+               "|dtype:float64|version:1"),
+        (PSNR, "psnr|data_range:1.0|base:10|dtype:float64|shape:must-match|version:1"),
+    ):  # fmt: skip
+        assert MetricTester(factory, signature=signature).check_signature(factory()) == signature
     assert SSIM.requires == PSNR.requires == ("image", "reference_image")
     assert SSIM.outputs[0].value_range == (-1.0, 1.0)
     assert PSNR.outputs[0].name == "psnr_db" and PSNR.outputs[0].value_range == (0.0, math.inf)

@@ -6,7 +6,9 @@ import numpy as np
 import pesq
 import pytest
 import torch
+from metric_tester import MetricTester, Tol
 
+from invbench.contracts.media import Waveform
 from invbench.contracts.metric import MetricInputError
 from invbench.metrics.pesq_wb import PESQWideband
 
@@ -37,26 +39,30 @@ def _degrade(kit, ref: np.ndarray, how: str, seed: int) -> np.ndarray:
     raise ValueError(how)
 
 
-@pytest.mark.parametrize(("seed", "how"), CASES)
-def test_matches_pesq(kit, seed: int, how: str) -> None:
-    ref = kit.speechlike(seed)
-    deg = _degrade(kit, ref, how, seed + 100)
-    expected = pesq.pesq(16000, ref, deg, "wb")
-    got = PESQWideband().score_item(audio=kit.wave(deg), reference_audio=kit.wave(ref))
-    assert got == {"pesq_wb": pytest.approx(expected, abs=1e-6)}
-    low, high = PESQWideband.outputs[0].value_range
-    assert low <= got["pesq_wb"] <= high
+def _pesq(audio: Waveform, reference_audio: Waveform | None) -> dict[str, float] | None:
+    """The reference: ``pesq.pesq(16000, ref, deg, "wb")`` (None where we do not score)."""
+    if reference_audio is None or not audio.samples.any():
+        return None
+    ref, deg = reference_audio.samples.numpy(), audio.samples.numpy()
+    return {"pesq_wb": pesq.pesq(16000, ref, deg, "wb")}
 
 
-@pytest.mark.parametrize("index", [0, 3])
-def test_matches_pesq_on_real_speech_if_shipped(kit, index: int) -> None:
-    ref = kit.real_speech(index)
-    if ref is None:
-        pytest.skip("data/targets/transcripts-mini is not in this checkout")
-    deg = kit.add_noise(ref, 15, index)
-    expected = pesq.pesq(16000, ref, deg, "wb")
-    got = PESQWideband().score_item(audio=kit.wave(deg), reference_audio=kit.wave(ref))
-    assert got == {"pesq_wb": pytest.approx(expected, abs=1e-6)}
+def test_matches_pesq(kit) -> None:
+    """Every case of ``CASES``, then two shipped ``transcripts-mini`` clips under noise."""
+    refs, degraded = [], []
+    for seed, how in CASES:
+        refs.append(kit.speechlike(seed))
+        degraded.append(_degrade(kit, refs[-1], how, seed + 100))
+    for index in (0, 3):
+        refs.append(kit.real_speech(index))
+        degraded.append(kit.add_noise(refs[-1], 15, index))
+    fields = {
+        "audio": [kit.wave(d) for d in degraded],
+        "reference_audio": [kit.wave(r) for r in refs],
+    }
+    # each item once (PESQ is slow): batching is checked in test_batch_size_never_changes_a_score
+    results = MetricTester(PESQWideband).run(fields, _pesq, Tol(abs=1e-6), splits=())
+    assert all(error is None for _, error in results)  # all 10 compared, within the range
 
 
 def test_more_noise_scores_lower(kit) -> None:
@@ -141,18 +147,19 @@ def test_batch_size_never_changes_a_score(kit) -> None:
     references = [kit.wave(r) for r in refs]
     references[2] = None  # not scored
     audio[4] = kit.wave(np.zeros(32000, np.float32))  # an input error
-    results = kit.check_batch_invariance(
-        PESQWideband, {"audio": audio, "reference_audio": references}
-    )
+    fields = {"audio": audio, "reference_audio": references}
+    results = MetricTester(PESQWideband).run(fields, _pesq, Tol(abs=1e-6))
     assert results[2] == ({}, None)
     assert results[4][1] is not None and "digital silence" in results[4][1]
     assert all(results[i][0] for i in (0, 1, 3))
 
 
 def test_signature() -> None:
-    assert PESQWideband().signature() == (
-        f"pesq_wb|mode:wb|sr:16000|length:native|pesq:{_pesq_version()}|version:1"
-    )
+    expected = f"pesq_wb|mode:wb|sr:16000|length:native|pesq:{_pesq_version()}|version:1"
+    declared = {"pesq_wb": (True, (1.0, 4.644))}  # MOS-LQO's range under P.862.2
+    tester = MetricTester(PESQWideband, signature=expected, outputs=declared)
+    tester.check_declaration(PESQWideband())
+    assert tester.check_signature(PESQWideband()) == expected
 
 
 def _pesq_version() -> str:

@@ -7,8 +7,10 @@ import math
 import numpy as np
 import pytest
 import torch
+from metric_tester import MetricTester, Tol
 from torchmetrics.functional.audio import signal_noise_ratio
 
+from invbench.contracts.media import Waveform
 from invbench.contracts.metric import MetricInputError
 from invbench.metrics.snr import PerturbationSNR, perturbation_snr
 
@@ -31,28 +33,55 @@ def test_table(kit, carrier: list[float], audio: list[float], expected: float) -
     assert got == {"snr_db": pytest.approx(expected, abs=1e-9)}
 
 
-@pytest.mark.parametrize("perturbation_db", [-10.0, 0.0, 12.5, 30.0, 60.0, 90.0])
-@pytest.mark.parametrize("seed", [0, 1])
-def test_matches_torchmetrics(kit, seed: int, perturbation_db: float) -> None:
-    carrier = kit.speechlike(seed).astype(np.float64)
-    rng = np.random.default_rng(seed + 10)
-    delta = rng.standard_normal(carrier.size)
-    delta *= np.linalg.norm(carrier) / np.linalg.norm(delta) / 10 ** (perturbation_db / 20)
-    audio = np.clip(carrier + delta, -1, 1)
-    got = PerturbationSNR().score_item(audio=kit.wave(audio), carrier_audio=kit.wave(carrier))
-    expected = signal_noise_ratio(preds=torch.from_numpy(audio), target=torch.from_numpy(carrier))
+DBS = [-10.0, 0.0, 12.5, 30.0, 60.0, 90.0]
+
+
+def _torchmetrics(dtype: torch.dtype | None = None):
+    """The reference: ``signal_noise_ratio(preds=audio, target=carrier)``, on the samples as they
+    are, or cast to ``dtype`` first."""
+
+    def reference(audio: Waveform, carrier_audio: Waveform | None) -> dict[str, float] | None:
+        if carrier_audio is None or torch.equal(audio.samples, carrier_audio.samples):
+            return None
+        a, c = audio.samples, carrier_audio.samples
+        if dtype is not None:
+            a, c = a.to(dtype), c.to(dtype)
+        return {"snr_db": float(signal_noise_ratio(preds=a, target=c))}
+
+    return reference
+
+
+def _perturbed(kit) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Two speech-like carriers, each under perturbations of every level in ``DBS``."""
+    audio, carriers = [], []
+    for seed in (0, 1):
+        carrier = kit.speechlike(seed).astype(np.float64)
+        for perturbation_db in DBS:
+            rng = np.random.default_rng(seed + 10)
+            delta = rng.standard_normal(carrier.size)
+            delta *= np.linalg.norm(carrier) / np.linalg.norm(delta) / 10 ** (perturbation_db / 20)
+            audio.append(np.clip(carrier + delta, -1, 1))
+            carriers.append(carrier)
+    return audio, carriers
+
+
+def test_matches_torchmetrics(kit) -> None:
+    audio, carriers = _perturbed(kit)
+    tester = MetricTester(PerturbationSNR)
+    fields = {
+        "audio": [kit.wave(a) for a in audio],
+        "carrier_audio": [kit.wave(c) for c in carriers],
+    }
     # torchmetrics adds its dtype's epsilon to both energies; in float64 that moves the value by
     # < 1e-8 dB even for a 90 dB perturbation
-    assert got == {"snr_db": pytest.approx(float(expected), abs=1e-6)}
+    tester.run(fields, _torchmetrics(), Tol(abs=1e-6))
     # float32 waveforms: we sum in float64; torchmetrics on the same values upcast agrees, and
     # its float32 path (float32 sums, float32 epsilon) agrees where the perturbation is not tiny
-    a32, c32 = torch.from_numpy(audio).float(), torch.from_numpy(carrier).float()
-    got32 = PerturbationSNR().score_item(audio=kit.wave(a32), carrier_audio=kit.wave(c32))
-    upcast = float(signal_noise_ratio(preds=a32.double(), target=c32.double()))
-    assert got32["snr_db"] == pytest.approx(upcast, abs=1e-6)
-    if perturbation_db <= 30:
-        direct32 = float(signal_noise_ratio(preds=a32, target=c32))
-        assert got32["snr_db"] == pytest.approx(direct32, abs=1e-3)
+    fields32 = {k: [kit.wave(w.samples.float()) for w in v] for k, v in fields.items()}
+    results32 = tester.run(fields32, _torchmetrics(torch.float64), Tol(abs=1e-6))
+    direct = [_torchmetrics()(**{k: v[i] for k, v in fields32.items()}) for i in range(len(audio))]
+    small = [d if DBS[i % len(DBS)] <= 30 else None for i, d in enumerate(direct)]
+    assert tester.assert_matches(results32, fields32, small, Tol(abs=1e-3)) == 8
 
 
 def test_no_carrier_is_not_scored(kit) -> None:
@@ -103,7 +132,7 @@ def test_batch_size_never_changes_a_score(kit) -> None:
     fields = {"audio": audio, "carrier_audio": [kit.wave(c) for c in carriers]}
     fields["carrier_audio"][2] = None
     fields["audio"][5] = kit.wave(carriers[5])  # unperturbed: an input error
-    results = kit.check_batch_invariance(PerturbationSNR, fields)
+    results = MetricTester(PerturbationSNR).run(fields, _torchmetrics(torch.float64), Tol(abs=1e-6))
     assert results[2] == ({}, None)
     assert results[5][1] is not None and "SNR is infinite" in results[5][1]
     assert all(results[i][0] for i in (0, 1, 3, 4, 6))
@@ -111,7 +140,8 @@ def test_batch_size_never_changes_a_score(kit) -> None:
 
 def test_signature_and_declaration() -> None:
     metric = PerturbationSNR()
-    assert metric.signature() == "snr|zero_mean:no|eps:0|dtype:float64|length:must-match|version:1"
+    signature = "snr|zero_mean:no|eps:0|dtype:float64|length:must-match|version:1"
+    assert MetricTester(PerturbationSNR, signature=signature).check_signature(metric) == signature
     (output,) = metric.outputs
     assert output.name == "snr_db" and output.higher_is_better
     assert metric.requires == ("audio", "carrier_audio")

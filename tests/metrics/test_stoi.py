@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from metric_tester import MetricTester, Tol
 from pystoi import stoi as pystoi_stoi
 
+from invbench.contracts.media import Waveform
 from invbench.contracts.metric import MetricInputError
 from invbench.metrics.stoi import STOI, match_length
 
@@ -30,36 +32,38 @@ def _degrade(kit, ref: np.ndarray, how: str, seed: int) -> np.ndarray:
     return kit.add_noise(ref, float(how[3:]), seed)
 
 
-@pytest.mark.parametrize(("seed", "how", "sr"), CASES)
-def test_matches_pystoi(kit, seed: int, how: str, sr: int) -> None:
-    ref = kit.speechlike(seed, sr=sr)
-    deg = _degrade(kit, ref, how, seed + 100)
-    expected = pystoi_stoi(ref, deg, sr, extended=False)
-    got = STOI().score_item(audio=kit.wave(deg, sr), reference_audio=kit.wave(ref, sr))
-    assert got == {"stoi": pytest.approx(expected, abs=1e-6)}
-    assert -1.0 <= got["stoi"] <= 1.0
+def _pystoi(audio: Waveform, reference_audio: Waveform | None) -> dict[str, float] | None:
+    """The reference: ``pystoi.stoi(ref, deg, fs, extended=False)``, the degraded signal
+    zero-padded or trimmed to the reference's length first (None where we do not score)."""
+    if reference_audio is None:
+        return None
+    ref, deg = reference_audio.samples.numpy(), audio.samples.numpy()
+    deg = np.pad(deg, (0, ref.size - deg.size)) if deg.size < ref.size else deg[: ref.size]
+    return {"stoi": pystoi_stoi(ref, deg, reference_audio.sample_rate, extended=False)}
 
 
-@pytest.mark.parametrize("index", [0, 3])
-def test_matches_pystoi_on_real_speech_if_shipped(kit, index: int) -> None:
-    ref = kit.real_speech(index)
-    if ref is None:
-        pytest.skip("data/targets/transcripts-mini is not in this checkout")
-    deg = kit.add_noise(ref, 5, index)
-    expected = pystoi_stoi(ref, deg, 16000, extended=False)
-    got = STOI().score_item(audio=kit.wave(deg), reference_audio=kit.wave(ref))
-    assert got == {"stoi": pytest.approx(expected, abs=1e-6)}
-
-
-@pytest.mark.parametrize("delta", [-4000, -1, 1, 2500])
-def test_degraded_is_padded_or_trimmed_to_the_reference(kit, delta: int) -> None:
+def test_matches_pystoi(kit) -> None:
+    """``CASES`` (three sample rates), two shipped ``transcripts-mini`` clips, and degraded
+    signals shorter or longer than their reference (padded or trimmed to it)."""
+    audio, references = [], []
+    for seed, how, sr in CASES:
+        ref = kit.speechlike(seed, sr=sr)
+        audio.append(kit.wave(_degrade(kit, ref, how, seed + 100), sr))
+        references.append(kit.wave(ref, sr))
+    for index in (0, 3):
+        ref = kit.real_speech(index)
+        audio.append(kit.wave(kit.add_noise(ref, 5, index)))
+        references.append(kit.wave(ref))
     ref = kit.speechlike(8)
-    deg = kit.add_noise(kit.speechlike(8, seconds=3.0 + delta / 16000), 10, 1)
-    assert deg.size == ref.size + delta
-    matched = np.pad(deg, (0, -delta)) if delta < 0 else deg[: ref.size]
-    expected = pystoi_stoi(ref, matched, 16000, extended=False)
-    got = STOI().score_item(audio=kit.wave(deg), reference_audio=kit.wave(ref))
-    assert got == {"stoi": pytest.approx(expected, abs=1e-6)}
+    for delta in (-4000, -1, 1, 2500):
+        deg = kit.add_noise(kit.speechlike(8, seconds=3.0 + delta / 16000), 10, 1)
+        assert deg.size == ref.size + delta
+        audio.append(kit.wave(deg))
+        references.append(kit.wave(ref))
+    fields = {"audio": audio, "reference_audio": references}
+    # each item once (STOI is slow): batching is checked in test_batch_size_never_changes_a_score
+    results = MetricTester(STOI).run(fields, _pystoi, Tol(abs=1e-6), splits=())
+    assert all(error is None for _, error in results)  # all 13 compared, within [-1, 1]
 
 
 @pytest.mark.parametrize(
@@ -128,7 +132,9 @@ def test_batch_size_never_changes_a_score(kit) -> None:
     references = [kit.wave(r) for r in refs]
     references[1] = None
     references[3] = kit.wave(refs[3][:3000])  # too short: an input error
-    results = kit.check_batch_invariance(STOI, {"audio": audio, "reference_audio": references})
+    fields = {"audio": audio, "reference_audio": references}
+    expected = [_pystoi(audio[i], references[i]) if i != 3 else None for i in range(6)]
+    results = MetricTester(STOI).run(fields, expected, Tol(abs=1e-6))
     assert results[1] == ({}, None)
     assert results[3][1] is not None and "STOI is undefined" in results[3][1]
     assert all(results[i][0] for i in (0, 2, 4, 5))
@@ -137,6 +143,7 @@ def test_batch_size_never_changes_a_score(kit) -> None:
 def test_signature() -> None:
     from importlib.metadata import version
 
-    assert STOI().signature() == (
-        f"stoi|extended:no|length:pad-trim-to-reference|pystoi:{version('pystoi')}|version:1"
-    )
+    expected = f"stoi|extended:no|length:pad-trim-to-reference|pystoi:{version('pystoi')}|version:1"
+    tester = MetricTester(STOI, signature=expected, outputs={"stoi": (True, (-1.0, 1.0))})
+    tester.check_declaration(STOI())
+    assert tester.check_signature(STOI()) == expected

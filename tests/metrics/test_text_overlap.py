@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 
 import pytest
 import sacrebleu
+from metric_tester import MetricTester, Tol
 from sacrebleu.metrics import BLEU as SacreBLEU
 from sacrebleu.metrics import CHRF as SacreCHRF
 
@@ -28,19 +30,30 @@ TABLE = [
 ]
 
 
-@pytest.mark.parametrize(("hyp", "ref", "bleu", "chrf"), TABLE)
-def test_table_matches_sacrebleu(hyp: str, ref: str, bleu: float | None, chrf: float | None):
-    expected_bleu = sacrebleu.sentence_bleu(hyp, [ref]).score
-    expected_chrf = sacrebleu.sentence_chrf(hyp, [ref]).score
-    got_bleu = BLEU().score_item(hypothesis=hyp, target_text=ref)
-    got_chrf = ChrF().score_item(hypothesis=hyp, target_text=ref)
-    assert got_bleu == {"bleu": pytest.approx(expected_bleu, abs=1e-9)}
-    assert got_chrf == {"chrf": pytest.approx(expected_chrf, abs=1e-9)}
-    if bleu is not None:
-        assert got_bleu["bleu"] == pytest.approx(bleu, abs=1e-9)
-    if chrf is not None:
-        assert got_chrf["chrf"] == pytest.approx(chrf, abs=1e-9)
-    assert 0.0 <= got_bleu["bleu"] <= 100.0 and 0.0 <= got_chrf["chrf"] <= 100.0
+def _sacrebleu(name: str) -> Callable[..., dict[str, float] | None]:
+    """The reference: a direct ``sentence_bleu`` / ``sentence_chrf`` call (None where we refuse
+    the item: no hypothesis, or an empty target)."""
+    scorer = sacrebleu.sentence_bleu if name == "bleu" else sacrebleu.sentence_chrf
+
+    def reference(hypothesis: str, target_text: str) -> dict[str, float] | None:
+        if not isinstance(hypothesis, str) or not target_text.strip():
+            return None
+        return {name: scorer(hypothesis, [target_text]).score}
+
+    return reference
+
+
+TOL = Tol(abs=1e-9)
+
+
+@pytest.mark.parametrize("factory", [BLEU, ChrF])
+def test_table_matches_sacrebleu(factory) -> None:
+    fields = {"hypothesis": [row[0] for row in TABLE], "target_text": [row[1] for row in TABLE]}
+    results = MetricTester(factory).run(fields, _sacrebleu(factory.name), TOL)  # range 0..100 too
+    column = 2 if factory is BLEU else 3
+    for (values, _), row in zip(results, TABLE, strict=True):
+        if row[column] is not None:  # the hand-worked value, where there is one
+            assert values[factory.name] == pytest.approx(row[column], abs=1e-9)
 
 
 def _random_pairs(n: int, seed: int) -> list[tuple[str, str]]:
@@ -56,16 +69,13 @@ def _random_pairs(n: int, seed: int) -> list[tuple[str, str]]:
     return pairs
 
 
+@pytest.mark.parametrize("factory", [BLEU, ChrF])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_random_pairs_match_sacrebleu(seed: int) -> None:
-    bleu, chrf = BLEU(), ChrF()
-    for hyp, ref in _random_pairs(40, seed):
-        assert bleu.score_item(hypothesis=hyp, target_text=ref)["bleu"] == pytest.approx(
-            sacrebleu.sentence_bleu(hyp, [ref]).score, abs=1e-9
-        )
-        assert chrf.score_item(hypothesis=hyp, target_text=ref)["chrf"] == pytest.approx(
-            sacrebleu.sentence_chrf(hyp, [ref]).score, abs=1e-9
-        )
+def test_random_pairs_match_sacrebleu(factory, seed: int) -> None:
+    pairs = _random_pairs(40, seed)
+    fields = {"hypothesis": [h for h, _ in pairs], "target_text": [r for _, r in pairs]}
+    results = MetricTester(factory).run(fields, _sacrebleu(factory.name), TOL)
+    assert len(results) == 40 and all(error is None for _, error in results)
 
 
 def test_perfect_match_is_clamped_to_100() -> None:
@@ -76,11 +86,12 @@ def test_perfect_match_is_clamped_to_100() -> None:
 
 
 @pytest.mark.parametrize("factory", [BLEU, ChrF])
-def test_batch_size_never_changes_a_score(kit, factory) -> None:
+def test_batch_size_never_changes_a_score(factory) -> None:
     pairs = _random_pairs(9, 5)
     hyps, refs = [h for h, _ in pairs], [r for _, r in pairs]
     hyps[2], refs[4], hyps[6] = "", "   ", None
-    results = kit.check_batch_invariance(factory, {"hypothesis": hyps, "target_text": refs})
+    fields = {"hypothesis": hyps, "target_text": refs}
+    results = MetricTester(factory).run(fields, _sacrebleu(factory.name), TOL)
     assert results[2][0] == {factory.name: 0.0}
     assert "target_text '   ' is empty" in results[4][1]
     assert "hypothesis must be a str, got NoneType" in results[6][1]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from metric_tester import MetricTester, Tol
 from sklearn.metrics.pairwise import cosine_similarity as sk_cosine
 from torchmetrics.functional import pairwise_cosine_similarity
 
@@ -33,6 +34,27 @@ def _reference_ntc(soft: torch.Tensor, table: torch.Tensor, mask: torch.Tensor) 
 
 def _sklearn_ntc(soft: torch.Tensor, table: torch.Tensor, mask: torch.Tensor) -> float:
     return float(sk_cosine(soft.double().numpy(), table[mask].double().numpy()).max(1).mean())
+
+
+def _nearest(reference_fn):
+    """A tester reference: ``reference_fn`` for the nearest-token cosine of one item."""
+
+    def reference(soft_embeddings, embedding_table, prompt_token_mask) -> dict[str, float] | None:
+        if soft_embeddings is None:
+            return None
+        value = reference_fn(soft_embeddings, embedding_table, prompt_token_mask)
+        return {"nearest_token_cosine": value}
+
+    return reference
+
+
+def _fields(softs: list, table: torch.Tensor, mask: torch.Tensor) -> dict[str, list]:
+    n = len(softs)
+    return {
+        "soft_embeddings": softs,
+        "embedding_table": [table] * n,
+        "prompt_token_mask": [mask] * n,
+    }
 
 
 def _ntc(soft, table, mask, seed: int = 0) -> dict[str, float]:
@@ -81,14 +103,12 @@ def test_matches_torchmetrics_and_sklearn(seed: int) -> None:
     soft = torch.randn(7, table.shape[1], generator=g)
     allowed_ids = torch.nonzero(mask).flatten()
     soft[:3] = table[allowed_ids[:3]] * 2.0 + 0.05 * soft[:3]  # some rows near tokens
-    got = _ntc(soft, table, mask)["nearest_token_cosine"]
-    assert got == pytest.approx(_reference_ntc(soft, table, mask), abs=1e-6)
-    assert got == pytest.approx(_sklearn_ntc(soft, table, mask), abs=1e-6)
-    # the disallowed rows matter: without the mask the value would differ
-    soft_on_special = table[:2].clone()
-    on_special = _ntc(soft_on_special, table, mask)["nearest_token_cosine"]
-    assert on_special == pytest.approx(_reference_ntc(soft_on_special, table, mask), abs=1e-6)
-    assert on_special < 0.999
+    # the disallowed rows matter: without the mask the value would differ on the special rows
+    fields = _fields([soft, table[:2].clone()], table, mask)
+    tester = MetricTester(NearestTokenCosine)
+    results = tester.run(fields, _nearest(_reference_ntc), Tol(abs=1e-6))
+    assert tester.assert_matches(results, fields, _nearest(_sklearn_ntc), Tol(abs=1e-6)) == 2
+    assert results[1][0]["nearest_token_cosine"] < 0.999
 
 
 def test_control_is_the_statistic_of_its_gaussian_draw() -> None:
@@ -102,22 +122,21 @@ def test_control_is_the_statistic_of_its_gaussian_draw() -> None:
     expected = _sklearn_ntc(vectors, table, mask)
     assert random_token_cosine(table, mask, length, seed) == pytest.approx(expected, abs=1e-6)
     soft = torch.randn(length, table.shape[1])
-    got = _ntc(soft, table, mask, seed=seed)["random_token_cosine"]
-    assert got == pytest.approx(expected, abs=1e-6)
+    MetricTester(lambda: NearestTokenCosine(seed=seed)).run(
+        _fields([soft], table, mask), [{"random_token_cosine": expected}], Tol(abs=1e-6)
+    )
 
 
-def test_control_depends_on_seed_and_length_only(kit) -> None:
+def test_control_depends_on_seed_and_length_only() -> None:
     table, mask = _toy(seed=5)
     g = torch.Generator().manual_seed(6)
     lengths = [3, 3, 5, 3, 1, 5, 3, 2]
     softs = [torch.randn(n, table.shape[1], generator=g) * (1 + i) for i, n in enumerate(lengths)]
     n = len(softs)
-    fields = {
-        "soft_embeddings": softs,
-        "embedding_table": [table] * n,
-        "prompt_token_mask": [mask] * n,
-    }
-    results = kit.check_batch_invariance(lambda: NearestTokenCosine(seed=0), fields)
+    fields = _fields(softs, table, mask)
+    results = MetricTester(lambda: NearestTokenCosine(seed=0)).run(
+        fields, _nearest(_reference_ntc), Tol(abs=1e-6)
+    )
     by_length: dict[int, set[float]] = {}
     for length, (values, error) in zip(lengths, results, strict=True):
         assert error is None
@@ -161,8 +180,10 @@ def test_real_minilm_table(minilm) -> None:
     assert on_tokens["random_token_cosine"] > -1.0
     g = torch.Generator().manual_seed(0)
     halfway = 0.5 * table[ids] + 0.5 * torch.randn(len(ids), table.shape[1], generator=g) * 0.05
-    got = _ntc(halfway, table, mask)["nearest_token_cosine"]
-    assert got == pytest.approx(_reference_ntc(halfway, table, mask), abs=1e-5)
+    ((halfway_values, _),) = MetricTester(NearestTokenCosine).run(
+        _fields([halfway], table, mask), _nearest(_reference_ntc), Tol(abs=1e-5), splits=()
+    )
+    got = halfway_values["nearest_token_cosine"]
     assert on_tokens["random_token_cosine"] < got < 1.0
     unused = strings.index("[unused3]")  # an unused slot is never its own nearest token
     assert _ntc(table[[unused]], table, mask)["nearest_token_cosine"] < 1.0
@@ -317,19 +338,25 @@ def test_token_validity_input_errors(ids, strings, mask, message: str) -> None:
     assert results[1].values == {"token_validity": 1.0}
 
 
-def test_token_validity_batch_invariance(kit) -> None:
+def test_token_validity_batch_invariance() -> None:
     rng = np.random.default_rng(0)
     ids = [rng.integers(0, len(VOCAB), size=int(rng.integers(1, 6))).tolist() for _ in range(8)]
     ids[4] = []
     n = len(ids)
-    results = kit.check_batch_invariance(
-        TokenValidity,
+
+    def by_hand(token_ids: list[int], **_: object) -> dict[str, float] | None:
+        if not token_ids:
+            return None
+        words = sum(VOCAB_MASK[j] and VOCAB[j].isascii() and VOCAB[j].isalpha() for j in token_ids)
+        return {"token_validity": float(words) / len(token_ids)}
+
+    results = MetricTester(TokenValidity).run(
         {"token_ids": ids, "token_strings": [VOCAB] * n, "prompt_token_mask": [VOCAB_MASK] * n},
+        by_hand,
+        Tol(rel=1e-6, abs=1e-12),  # pytest.approx's defaults
     )
     assert "token_ids is empty" in results[4][1]
-    for i in (0, 1, 2, 3, 5, 6, 7):
-        words = sum(VOCAB_MASK[j] and VOCAB[j].isascii() and VOCAB[j].isalpha() for j in ids[i])
-        assert results[i][0] == {"token_validity": pytest.approx(float(words) / len(ids[i]))}
+    assert all(results[i][1] is None for i in (0, 1, 2, 3, 5, 6, 7))
 
 
 def test_signatures_and_declarations() -> None:

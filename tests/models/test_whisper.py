@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
+import whisper
 
 from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.media import Waveform
@@ -24,8 +25,6 @@ from invbench.models.whisper.convert import (
     source_model_path,
 )
 from invbench.models.whisper.ctranslate2_reader import read_ctranslate2_model
-
-whisper = pytest.importorskip("whisper")
 
 TARGETS = Path(__file__).resolve().parents[2] / "data" / "targets" / "transcripts-mini"
 SR = 16000

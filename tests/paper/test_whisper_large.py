@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 import torch
+import whisper
+from whisper.model import ModelDimensions, Whisper
 
 from invbench.assets.kinds import WhisperCheckpoint
 from invbench.contracts import Budget, InvbenchError, InversionProblem, Target, Waveform
 from invbench.inverters.waveform_adam import WaveformAdam
 from invbench.models.whisper.asr import N_FRAMES, WhisperASR, fit_frames
-
-whisper = pytest.importorskip("whisper")
-from whisper.model import ModelDimensions, Whisper  # noqa: E402
 
 SR = 16000
 DIMS = ModelDimensions(
