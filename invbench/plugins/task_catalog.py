@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from invbench.contracts.errors import InvbenchError, UnknownNameError
 from invbench.contracts.task_spec import TaskSpec
+from invbench.fs.cache import prepared_targets_dir
 from invbench.fs.shipped import resource_dir
-from invbench.targets.target_set import prepared_targets_dir
 
 
 def _first_error(exc: ValidationError) -> str:
