@@ -6,24 +6,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from invbench.worlds.shapes import MAX_JITTER, Scene, caption, caption_split, render, take_scenes
 
-
-class PoolSettings(Protocol):
-    """The recipe settings the pool is built from (``mini_clip.Settings`` has them); named here
-    so that the data module does not import the recipe that imports it."""
-
-    @property
-    def train_scenes(self) -> int: ...
-    @property
-    def jitter_variants(self) -> int: ...
-    @property
-    def hard_negatives(self) -> bool: ...
+if TYPE_CHECKING:
+    from invbench.recipes.mini_clip import Settings
 
 
 def _rejitter(scene: Scene, rng: np.random.Generator) -> Scene:
@@ -118,7 +109,7 @@ def hard_negative(scene: Scene, rng: np.random.Generator) -> str | None:
     return caption(swap_attribute(scene, i, j, attribute))
 
 
-def build_pool(settings: PoolSettings, data_seed: int, use_cache: bool, progress: bool) -> Pool:
+def build_pool(settings: Settings, data_seed: int, use_cache: bool, progress: bool) -> Pool:
     from tqdm.auto import tqdm
 
     scenes = take_scenes("train", settings.train_scenes, seed=data_seed)
