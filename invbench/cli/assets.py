@@ -9,10 +9,10 @@ import click
 import torch
 from tabulate import tabulate
 
-from invbench.assets.inventory import check_tasks, task_assets
 from invbench.assets.lockfile import default_lockfile, read_lockfile, write_lockfile
 from invbench.contracts.errors import InvbenchError
 from invbench.harness.environment import library_versions, now_iso
+from invbench.harness.requirements import check_tasks, task_assets
 from invbench.models.placement import hub_offline
 from invbench.plugins.task_catalog import TaskCatalog
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from invbench.assets.inventory import require_assets
 from invbench.contracts.errors import InvbenchError
-from invbench.harness.evaluation import ModelCache
+from invbench.harness.model_cache import ModelCache
+from invbench.harness.requirements import require_assets
 from invbench.plugins.task_catalog import TaskCatalog
 from invbench.targets.preparation import prepare_task_targets
 
@@ -39,7 +39,7 @@ def prepare_command(suite, tasks, device, limit, include_paths, no_progress) -> 
                                       "forward_model": s.targets.prepare.render_with,
                                       "judges": {}, "metrics": ["exact_match"]}) for s in specs]
     require_assets(renderers, catalog.target_dirs())
-    cache = ModelCache(device)
+    models = ModelCache(device)  # a renderer two tasks share is loaded once
     for spec in specs:
-        prepare_task_targets(spec, catalog.target_dirs(), cache, limit=limit,
+        prepare_task_targets(spec, catalog.target_dirs(), models.get, limit=limit,
                              progress=not no_progress, log=lambda m: click.echo(m, err=True))

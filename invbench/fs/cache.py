@@ -27,3 +27,9 @@ def cache_dir() -> Path:
         path = Path(platformdirs.user_cache_dir("invbench"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def prepared_targets_dir() -> Path:
+    """Where ``invbench prepare`` freezes locally rendered target sets (in the cache folder,
+    which ``INVBENCH_CACHE`` relocates)."""
+    return cache_dir() / "targets"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import invbench
-
-_PACKAGE_DIR = Path(invbench.__file__).resolve().parent
+# this file's own path, not ``invbench.__file__``: importing the top-level package from here
+# would make the lowest layer depend on everything the package re-exports
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
 def resource_dir(name: str) -> Path:

@@ -5,34 +5,12 @@ from __future__ import annotations
 import platform
 import subprocess
 import sys
-from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import torch
 
 from invbench.fs.shipped import repo_root
-
-LIBRARIES = (
-    "invbench", "torch", "numpy", "openai-whisper", "jiwer", "sacrebleu", "pesq", "pystoi",
-    "speechmos", "onnxruntime", "torchmetrics", "librosa", "datasets", "pandas",
-    "transformers", "diffusers", "accelerate", "huggingface-hub", "chatterbox-tts",
-    "open_clip_torch", "lpips", "torch-fidelity", "torchvision",
-)
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def library_versions() -> dict[str, str | None]:
-    versions: dict[str, str | None] = {}
-    for name in LIBRARIES:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = None
-    return versions
+from invbench.store.stamps import library_versions, now_iso
 
 
 def git_commit() -> str | None:

@@ -17,13 +17,12 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from invbench.assets.inventory import require_assets
 from invbench.contracts.errors import InvbenchError
 from invbench.contracts.forward_model import ForwardModel
 from invbench.contracts.inverter import Inverter, config_hash
 from invbench.contracts.metric import Metric
 from invbench.contracts.set_metric import SetMetric
-from invbench.contracts.task_spec import ModelRef, TaskSpec
+from invbench.contracts.task_spec import TaskSpec
 from invbench.families.adapter import FamilyAdapter, family_adapter
 from invbench.harness.batch import BatchContext, run_batch
 from invbench.harness.environment import (
@@ -33,8 +32,9 @@ from invbench.harness.environment import (
     merge_manifest,
     now_iso,
 )
+from invbench.harness.model_cache import ModelCache
+from invbench.harness.requirements import require_assets
 from invbench.models.placement import peak_memory, reset_peak_memory
-from invbench.plugins.catalog import FORWARD_MODELS
 from invbench.scoring.apply import output_info
 from invbench.scoring.metric_binding import bind_metrics, check_metric_names
 from invbench.store.run_store import (
@@ -83,22 +83,6 @@ def _check_pairs(plan: EvaluationPlan) -> dict[str, list[Inverter]]:
                     f"selected tasks' ({sorted(families)})"
                 )
     return pairs
-
-
-class ModelCache:
-    """Forward models built once per (id, options) on one device, shared by every task (and by
-    ``invbench prepare``) that names them."""
-
-    def __init__(self, device: str) -> None:
-        self.device = device
-        self._models: dict[str, ForwardModel] = {}
-
-    def get(self, ref: ModelRef) -> ForwardModel:
-        key = ref.model_dump_json()
-        if key not in self._models:
-            factory = FORWARD_MODELS.get(ref.id)
-            self._models[key] = factory(**ref.options, device=self.device)
-        return self._models[key]
 
 
 def evaluate(plan: EvaluationPlan, out: str | Path, command_line: Sequence[str],

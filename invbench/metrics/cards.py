@@ -22,7 +22,6 @@ from typing import Any
 
 import yaml
 
-import invbench
 from invbench.contracts.errors import InvbenchError, UnknownNameError
 from invbench.plugins.registry import unknown_name_message
 
@@ -39,7 +38,7 @@ REQUIRED_KEYS = (
 
 def cards_dir() -> Path:
     """The folder holding the cards: the source checkout's first, then the wheel's assets."""
-    package = Path(invbench.__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # invbench/, without importing its API
     for candidate in (package.parent / "metrics", package / "_assets" / "metrics"):
         if candidate.is_dir():
             return candidate

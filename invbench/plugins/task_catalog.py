@@ -16,10 +16,10 @@ from pydantic import ValidationError
 
 from invbench.contracts.errors import InvbenchError, UnknownNameError
 from invbench.contracts.task_spec import TaskSpec
+from invbench.fs.cache import prepared_targets_dir
 from invbench.fs.shipped import resource_dir
 from invbench.plugins.catalog import FAMILIES, TASK_PACKS
 from invbench.plugins.registry import unknown_name_message
-from invbench.targets.target_set import prepared_targets_dir
 
 
 def _first_error(exc: ValidationError) -> str:

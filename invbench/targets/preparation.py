@@ -17,6 +17,7 @@ import io
 import json
 import shutil
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,14 @@ import soundfile
 from tqdm.auto import tqdm
 
 from invbench.contracts.errors import InvbenchError
+from invbench.contracts.forward_model import ForwardModel
 from invbench.contracts.media import Image, Waveform
 from invbench.contracts.task_spec import ModelRef, TargetSetRef, TaskSpec
 from invbench.contracts.text_input import Text
 from invbench.fs.atomic import atomic_write_bytes, sha256_file
-from invbench.harness.environment import library_versions, now_iso
-from invbench.harness.evaluation import ModelCache
-from invbench.targets.target_set import content_sha256, load_target_set, prepared_targets_dir
+from invbench.fs.cache import prepared_targets_dir
+from invbench.store.stamps import library_versions, now_iso
+from invbench.targets.target_set import TargetSet, content_sha256, load_target_set
 
 
 def _encode(output: Any) -> tuple[str, bytes, dict[str, Any]]:
@@ -84,10 +86,28 @@ def _facts_of(path: Path) -> dict[str, Any]:
         return {"image_size": [handle.height, handle.width]}
 
 
-def prepare_task_targets(spec: TaskSpec, source_dirs: Sequence[Path], cache: ModelCache,
+ModelProvider = Callable[[ModelRef], ForwardModel]
+"""Builds (or reuses) the forward model a ``ModelRef`` names; ``invbench prepare`` passes the
+harness's model cache, so a model two tasks render with is loaded once."""
+
+
+@dataclass
+class _Renders:
+    """What one preparation rendered: each item's file under ``folder`` (and the pool's)."""
+
+    folder: Path
+    files: dict[str, str]
+    facts: dict[str, Any]
+    model: ForwardModel
+    pool_ref: ModelRef | None = None
+    pool_files: dict[str, str] = field(default_factory=dict)
+
+
+def prepare_task_targets(spec: TaskSpec, source_dirs: Sequence[Path], models: ModelProvider,
                          limit: int | None = None, progress: bool = True,
                          log: Callable[[str], None] = print) -> Path:
-    """Render and freeze ``spec``'s prepared target set; returns its folder."""
+    """Render and freeze ``spec``'s prepared target set; returns its folder. ``models`` builds
+    the renderer a ``ModelRef`` names (e.g. ``ModelCache(device).get``)."""
     ref: TargetSetRef = spec.targets
     recipe = ref.prepare
     if recipe is None:
@@ -101,47 +121,75 @@ def prepare_task_targets(spec: TaskSpec, source_dirs: Sequence[Path], cache: Mod
     source = load_target_set(recipe.source, source_dirs)
     items = source.items[:limit] if limit else source.items
     texts = [(item.id, item.target["text"]) for item in items]
-    model = cache.get(recipe.render_with)
-    shared = root / ".renders" / _model_folder(recipe.render_with)
-    rendered, facts = _render_all(model, texts, shared, f"{spec.key} targets", progress)
-    pool_rendered: dict[str, str] = {}
-    pool_ref = None
-    if recipe.pool_options:
-        pool_ref = ModelRef(id=recipe.render_with.id,
-                            options={**recipe.render_with.options, **recipe.pool_options})
-        pool_rendered, _ = _render_all(cache.get(pool_ref), texts,
-                                       root / ".renders" / _model_folder(pool_ref),
-                                       f"{spec.key} pool", progress)
+    renders = _render_sets(spec, texts, models, root, progress)
     if partial.exists():
         shutil.rmtree(partial)
-    kind = "image" if next(iter(rendered.values())).endswith(".png") else "audio"
+    rows, pool_rows = _assemble(renders, texts, recipe.layout, partial, root)
+    _write_jsonl(partial / "targets.jsonl", rows)
+    if pool_rows:
+        _write_jsonl(partial / "pool.jsonl", pool_rows)
+    manifest = _manifest(spec, source, renders, partial, len(rows), len(pool_rows), limit)
+    atomic_write_bytes(partial / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+    partial.rename(final)
+    log(f"{spec.key}: {len(rows)} targets frozen in {final} (content {manifest['content_sha256']})")
+    return final
+
+
+def _render_sets(spec: TaskSpec, texts: Sequence[tuple[str, str]], models: ModelProvider,
+                 root: Path, progress: bool) -> _Renders:
+    """Render the targets (and the pool, when the recipe asks for one) into the shared
+    ``.renders/`` folders, one per model and options."""
+    recipe = spec.targets.prepare
+    model = models(recipe.render_with)
+    shared = root / ".renders" / _model_folder(recipe.render_with)
+    files, facts = _render_all(model, texts, shared, f"{spec.key} targets", progress)
+    renders = _Renders(shared, files, facts, model)
+    if recipe.pool_options:
+        renders.pool_ref = ModelRef(id=recipe.render_with.id,
+                                    options={**recipe.render_with.options, **recipe.pool_options})
+        renders.pool_files, _ = _render_all(models(renders.pool_ref), texts,
+                                            root / ".renders" / _model_folder(renders.pool_ref),
+                                            f"{spec.key} pool", progress)
+    return renders
+
+
+def _assemble(renders: _Renders, texts: Sequence[tuple[str, str]], layout: str, partial: Path,
+              root: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Copy the renders into ``partial`` and write each target's row in the recipe's layout:
+    ``hidden-text`` shows the media and hides the text, otherwise the other way round."""
+    kind = "image" if next(iter(renders.files.values())).endswith(".png") else "audio"
     rows = []
     for item_id, text in texts:
-        rel = f"{kind}s/{rendered[item_id]}"
-        _copy(shared / rendered[item_id], partial / rel)
+        rel = f"{kind}s/{renders.files[item_id]}"
+        _copy(renders.folder / renders.files[item_id], partial / rel)
         media = {kind: rel}
-        target, hidden = (media, {"text": text}) if recipe.layout == "hidden-text" \
+        target, hidden = (media, {"text": text}) if layout == "hidden-text" \
             else ({"text": text}, media)
         rows.append({"id": item_id, "target": target, "hidden": hidden,
                      "metadata": {"words": len(text.split())}})
     pool_rows = []
-    for item_id, name in pool_rendered.items():
+    for item_id, name in renders.pool_files.items():
         rel = f"pool/{name}"
-        _copy(root / ".renders" / _model_folder(pool_ref) / name, partial / rel)
+        _copy(root / ".renders" / _model_folder(renders.pool_ref) / name, partial / rel)
         pool_rows.append({"id": f"pool-{item_id}", kind: rel})
-    _write_jsonl(partial / "targets.jsonl", rows)
-    if pool_rows:
-        _write_jsonl(partial / "pool.jsonl", pool_rows)
+    return rows, pool_rows
+
+
+def _manifest(spec: TaskSpec, source: TargetSet, renders: _Renders, partial: Path, count: int,
+              pool_count: int, limit: int | None) -> dict[str, Any]:
+    """The frozen set's manifest: what made it, and the sha256 of every file in ``partial``."""
+    ref, recipe = spec.targets, spec.targets.prepare
     files = {str(p.relative_to(partial)): sha256_file(p)
              for p in sorted(partial.rglob("*")) if p.is_file()}
-    model_info = model.describe() if hasattr(model, "describe") else {}
-    manifest = {
+    model_info = renders.model.describe() if hasattr(renders.model, "describe") else {}
+    pool_ref = renders.pool_ref
+    return {
         "name": ref.name, "version": ref.version,
         "description": f"{spec.description.strip()} Rendered locally by `{ref.prepared_by}`.",
         "licence": "targets rendered by the user; texts CC0-1.0 (written for invbench); "
                    "model outputs are subject to the model's licence",
-        "count": len(rows), **facts,
-        **({"pool": "pool.jsonl", "pool_count": len(pool_rows)} if pool_rows else {}),
+        "count": count, **renders.facts,
+        **({"pool": "pool.jsonl", "pool_count": pool_count} if pool_count else {}),
         "made_by": {"command": ref.prepared_by, "created": now_iso(),
                     "source": f"{source.key} ({source.content_sha256})",
                     "render_with": recipe.render_with.model_dump(mode="json"),
@@ -151,10 +199,6 @@ def prepare_task_targets(spec: TaskSpec, source_dirs: Sequence[Path], cache: Mod
                     "libraries": library_versions()},
         "files": files, "content_sha256": content_sha256(files),
     }
-    atomic_write_bytes(partial / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
-    partial.rename(final)
-    log(f"{spec.key}: {len(rows)} targets frozen in {final} (content {manifest['content_sha256']})")
-    return final
 
 
 def _model_folder(ref: ModelRef) -> str:

@@ -69,14 +69,6 @@ def _find(ref: TargetSetRef, search_dirs: Iterable[Path]) -> Path:
         f"target set {ref.name!r} not found (looked in: {', '.join(tried)}){how}")
 
 
-def prepared_targets_dir() -> Path:
-    """Where ``invbench prepare`` freezes locally rendered target sets (in the cache folder,
-    which ``INVBENCH_CACHE`` relocates)."""
-    from invbench.fs.cache import cache_dir
-
-    return cache_dir() / "targets"
-
-
 def _verify_files(root: Path, manifest: dict[str, Any], ref: TargetSetRef) -> None:
     files = manifest.get("files")
     if not isinstance(files, dict) or "targets.jsonl" not in files:

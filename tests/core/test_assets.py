@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from invbench.assets import HubRepo, PreparedTargetSet, PythonPackage, UrlFile, WhisperCheckpoint
-from invbench.assets.inventory import MissingAssetsError, check_tasks, require_assets
 from invbench.assets.lockfile import read_lockfile, write_lockfile
 from invbench.contracts.errors import InvbenchError
+from invbench.harness.requirements import MissingAssetsError, check_tasks, require_assets
 from invbench.models.placement import peak_memory, resolve_placement
 from invbench.models.weights_identity import file_sha256, folder_weights_sha256
 from invbench.plugins.task_catalog import TaskCatalog

@@ -1,40 +1,15 @@
 """FLUX.1-dev (the paper's text-to-image model) wrapped for inversion: prompt → image.
 
-**One prompt, both of Flux's embedding tables.** FLUX.1 reads a prompt twice: T5-XXL token
-states condition every transformer block, and CLIP-L's pooled output modulates them. A soft
-prompt must therefore drive both encoders, and every inverter (``soft-prompt``, ``pez``,
-``random-tokens``, ``reference``) must see one ``(V, D)`` table to project onto. The prompt's
-vocabulary is T5's (tokenize / detokenize / token strings are T5's), and ``token_embeddings`` is a
-*joint* table ``(V_t5, D_t5 + D_clip)``: row ``t`` = [T5's input row ``t`` | the mean of CLIP's
-input rows for CLIP's tokenization of token ``t``'s text]. A soft prompt ``(L, D_t5 + D_clip)``
-is split: its T5 half, then ``</s>`` and ``<pad>`` up to ``max_sequence_length``, runs through
-the T5 encoder (unmasked, as ``encode_prompt`` does) → token states; its CLIP half, framed by
-``<|startoftext|>`` / ``<|endoftext|>`` and padded to 77 as CLIP's tokenizer pads, runs through
-the CLIP text model → the pooled output at its end token. At most
-``min(max_sequence_length - 1, 75)`` content tokens fit both encoders.
+**One prompt, both of Flux's embedding tables.** FLUX.1 reads a prompt with T5-XXL and CLIP-L; a
+soft prompt drives both through one joint table whose vocabulary is T5's
+(:mod:`invbench.models.paper.flux_prompt_table` says how it is built, scaled and split, and
+where the soft path equals the hard one).
 
-**Exact and approximate.** A hard prompt (:class:`Text`) runs from its string through the
-pipeline's own ``encode_prompt`` (both tokenizers on the string). A soft prompt equal to the
-joint rows of its T5 tokens gives bit-identical T5 states; its CLIP side is identical only when
-CLIP splits the text into exactly one piece per T5 token (mostly whole words). Otherwise CLIP
-sees per-T5-token means of its pieces where the hard path sees the pieces themselves, so the
-pooled vector, and the image, differ somewhat. Token strings are written in the WordPiece
-convention the interpretability metrics read: a word-start piece ``▁cat`` is ``cat``, a
-continuation ``ing`` is ``##ing``. Tokens without CLIP pieces (``▁`` alone), special tokens and
-the table rows no token uses (T5 v1.1 has 32128 rows for 32100 tokens) are masked out of
-``prompt_token_mask``. The two encoders' input rows live on very different scales (in the tiny
-test pipeline the coordinates' standard deviations are 1 and 0.017): an Adam step suited to one
-half would over- or undershoot the other, and the larger half would dominate the nearest-token
-cosine. So each half of the table is divided by the power of two nearest its coordinates'
-standard deviation, and multiplied back before its encoder; powers of two make the round trip
-exact. ``describe()`` records both scales and the resulting standard deviations.
-
-**What is optimised is what is scored.** ``objective`` and ``run`` share one differentiable
-sampler (:func:`invbench.models.paper.flux_sampling.sample_images`): noise fixed by ``seed`` (drawn
-on
-the CPU as the pipeline draws it), ``steps`` Euler steps on the pipeline's sigma schedule for
-this size, embedded guidance, VAE decode. The loss is the per-item mean squared pixel error to
-the target image. Weights are frozen; gradient checkpointing on the transformer and the VAE keeps
+**What is optimised is what is scored.** ``objective`` and ``run`` share one differentiable sampler
+(:func:`invbench.models.paper.flux_sampling.sample_images`): noise fixed by ``seed`` (drawn on the
+CPU as the pipeline draws it), ``steps`` Euler steps on the pipeline's sigma schedule for this size,
+embedded guidance, VAE decode. The loss is the per-item mean squared pixel error to the target
+image. Weights are frozen; gradient checkpointing on the transformer and the VAE keeps
 back-propagation through the sampler in memory; attention runs on the flash, memory-efficient or
 math kernels, never cuDNN's, whose backward broke in bfloat16 on an H100. With ``offload=True``
 scoring moves each module to the GPU only while it runs; gradients need every module resident
@@ -59,6 +34,7 @@ from invbench.contracts.forward_model import ObjectiveResult
 from invbench.contracts.media import Image
 from invbench.contracts.text_input import Text, TextInputModel, TextSpec, check_soft_embeddings
 from invbench.models.paper import flux_sampling as fs
+from invbench.models.paper.flux_prompt_table import JointPromptTable
 from invbench.models.placement import Placement, resolve_placement
 from invbench.models.target_payload import target_field
 from invbench.models.weights_identity import folder_weights_sha256, modules_sha256
@@ -140,21 +116,14 @@ class FluxGenerator(TextInputModel):
         else:
             pipe.to(placement.device)
         self._offloading = placement.offload
-        table, self._mask, self._strings = fs.joint_token_table(pipe)
-        self._t5_dim = t5_dim = fs.t5_embedding(pipe.text_encoder_2).weight.shape[1]
-        # each half on a unit scale (exactly undone before the encoders): one Adam step size
-        # then suits both, and neither half dominates the nearest-token cosine
-        self._scales = (fs.power_of_two_scale(table[self._mask, :t5_dim]),
-                        fs.power_of_two_scale(table[self._mask, t5_dim:]))
-        table[:, :t5_dim] /= self._scales[0]
-        table[:, t5_dim:] /= self._scales[1]
-        self._table = table.to(placement.device)
+        self._prompt = table = JointPromptTable.of(pipe, placement.device)
         self.schedule = fs.flux_schedule(pipe, self.steps, self.height, self.width,
                                          placement.device)
         self.latents = fs.initial_latents(pipe, self.seed, self.height, self.width,
                                           placement.dtype)
         limit = min(self.max_sequence_length - 1, pipe.tokenizer_max_length - 2)
-        self.input_spec = TextSpec(int(table.shape[0]), int(table.shape[1]), int(limit))
+        self.input_spec = TextSpec(int(table.table.shape[0]), int(table.table.shape[1]),
+                                   int(limit))
         self._weights_sha256: str | None = None
         self._in_memory = False
 
@@ -166,15 +135,15 @@ class FluxGenerator(TextInputModel):
 
     @property
     def token_embeddings(self) -> Tensor:
-        return self._table
+        return self._prompt.table
 
     @property
     def prompt_token_mask(self) -> Tensor:
-        return self._mask
+        return self._prompt.mask
 
     @property
     def token_strings(self) -> list[str]:
-        return self._strings
+        return self._prompt.strings
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         encoded = self.pipe.tokenizer_2(list(texts), add_special_tokens=False)
@@ -196,8 +165,7 @@ class FluxGenerator(TextInputModel):
 
     def encoder_rows(self, rows: Tensor) -> tuple[Tensor, Tensor]:
         """Joint-table rows ``(..., D)`` as the encoders' own input rows: (T5, CLIP)."""
-        return (rows[..., :self._t5_dim] * self._scales[0],
-                rows[..., self._t5_dim:] * self._scales[1])
+        return self._prompt.encoder_rows(rows)
 
     def generate(self, soft: Tensor) -> Tensor:
         """``(1, 3, height, width)`` image in [0, 1] from one soft prompt ``(L, D)``
@@ -284,25 +252,11 @@ class FluxGenerator(TextInputModel):
 
     def describe(self) -> dict[str, Any]:
         info = super().describe()
-        t5_dim, rows = self._t5_dim, self._table[self._mask.to(self._table.device)]
         info.update(
             model=self.model, revision=self.revision, placement=self.placement.describe(),
             steps=self.steps, height=self.height, width=self.width, guidance=self.guidance,
             noise_seed=self.seed, max_sequence_length=self.max_sequence_length,
-            prompt_table={
-                "vocabulary": "T5 (tokenizer_2)", "shape": list(self._table.shape),
-                "definition": f"[T5 input row (dims 0..{t5_dim - 1}) | mean of CLIP input rows "
-                              "of CLIP's tokenization of the token's text]",
-                "soft_path": "T5 half + </s> + <pad> to max_sequence_length -> T5 states; CLIP "
-                             "half framed by BOS/EOS, padded to 77 -> CLIP pooled output",
-                "hard_path": "FluxPipeline.encode_prompt on the text (both tokenizers)",
-                "max_tokens": self.input_spec.max_tokens,
-                "half_scales": {"t5": self._scales[0], "clip": self._scales[1],
-                                "rule": "each half divided by the power of two nearest its "
-                                        "coordinates' std; multiplied back before its encoder"},
-                "coordinate_std": {"t5": round(float(rows[:, :t5_dim].std()), 6),
-                                   "clip": round(float(rows[:, t5_dim:].std()), 6)},
-            },
+            prompt_table=self._prompt.describe(self.input_spec.max_tokens),
             schedule=self.schedule.describe(),
             gradient_checkpointing="transformer blocks and VAE (diffusers), under gradients",
             attention_kernels="flash, memory-efficient, math (cuDNN SDPA excluded)",

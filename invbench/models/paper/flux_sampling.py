@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -198,41 +197,3 @@ def sample_images(pipe: Any, prompt_embeds: Tensor, pooled: Tensor, latents: Ten
     latents = (latents / vae.config.scaling_factor) + vae.config.shift_factor
     image = vae.decode(latents.to(execution_device(vae)), return_dict=False)[0]
     return pipe.image_processor.postprocess(image, output_type="pt")
-
-
-def joint_token_table(pipe: Any) -> tuple[Tensor, Tensor, list[str]]:
-    """The joint input table ``(V_t5, D_t5 + D_clip)`` (float32, CPU), the mask of ids a prompt
-    may use, and the token strings. Row ``t`` is T5's input row ``t`` beside the mean of CLIP's
-    input rows for CLIP's tokenization of token ``t``'s text; special tokens and rows beyond the
-    tokenizer get zeros on the CLIP side. Allowed: tokens that are not special, exist in the
-    tokenizer and have CLIP pieces. Strings follow the WordPiece convention the interpretability
-    metrics read (``▁cat`` → ``cat``, continuation ``ing`` → ``##ing``)."""
-    tok5 = pipe.tokenizer_2
-    t5_table = t5_embedding(pipe.text_encoder_2).weight.detach().float().cpu()
-    clip_table = pipe.text_encoder.get_input_embeddings().weight.detach().float().cpu()
-    rows = t5_table.shape[0]
-    n = min(len(tok5), rows)
-    special = set(tok5.all_special_ids)
-    texts = tok5.batch_decode([[i] for i in range(n)])
-    texts = ["" if i in special else text for i, text in enumerate(texts)]
-    pieces = pipe.tokenizer(texts, add_special_tokens=False)["input_ids"]
-    lengths = torch.tensor([len(p) for p in pieces], dtype=torch.long)
-    flat = torch.tensor([i for p in pieces for i in p], dtype=torch.long)
-    offsets = torch.cat([torch.zeros(1, dtype=torch.long), lengths.cumsum(0)[:-1]])
-    means = torch.nn.functional.embedding_bag(flat, clip_table, offsets, mode="mean")
-    clip_half = torch.zeros(rows, clip_table.shape[1])
-    clip_half[:n] = means  # an empty bag's mean is zeros
-    allowed = torch.zeros(rows, dtype=torch.bool)
-    allowed[:n] = (lengths > 0) & torch.tensor([i not in special for i in range(n)])
-    strings = [p if i in special or p == "▁" else p[1:] if p.startswith("▁") else f"##{p}"
-               for i, p in enumerate(tok5.convert_ids_to_tokens(list(range(n))))]
-    strings += [f"<unused_{i}>" for i in range(n, rows)]
-    return torch.cat([t5_table, clip_half], dim=1), allowed, strings
-
-
-def power_of_two_scale(rows: Tensor) -> float:
-    """The power of two nearest to the coordinates' standard deviation. Dividing a half of the
-    joint table by it (and multiplying back before the encoder) is exact in floating point, so
-    the hard-path identities survive, and puts both halves on a unit scale within a factor √2."""
-    std = float(rows.float().std())
-    return 2.0 ** round(math.log2(std)) if std > 0 else 1.0

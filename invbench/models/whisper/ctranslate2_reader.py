@@ -115,27 +115,46 @@ def read_ctranslate2_model(path: str | Path) -> CT2Model:
 
     variables: dict[str, np.ndarray] = {}
     for index in range(count):
-        name = cur.string(f"the name of variable {index}")
-        rank = cur.unpack("B", f"the rank of {name}")
-        shape = tuple(cur.unpack("I", f"dimension {d} of {name}") for d in range(rank))
-        dtype_id = cur.unpack("B", f"the dtype of {name}")
-        n_bytes = cur.unpack("I", f"the byte size of {name}")
-        if dtype_id not in _DTYPES:
-            label = _DTYPE_NAMES.get(dtype_id, f"unknown dtype id {dtype_id}")
-            raise InvbenchError(f"{path}: variable {name!r} is stored as {label}, not supported")
-        dtype = _DTYPES[dtype_id]
-        expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-        if n_bytes != expected:
-            raise InvbenchError(
-                f"{path}: variable {name!r} has {n_bytes} bytes, but shape {shape} of {dtype} "
-                f"needs {expected}"
-            )
-        raw = cur.take(n_bytes, f"the data of {name}")
+        name, array = _read_variable(cur, index)
         if name in variables:
             raise InvbenchError(f"{path}: variable {name!r} is stored twice")
-        # Copy: an owned, aligned, writable array that does not pin the whole file in memory.
-        variables[name] = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+        variables[name] = array
+    aliases = _read_aliases(cur, variables)
 
+    if cur.offset != len(data):
+        raise InvbenchError(
+            f"{path}: {len(data) - cur.offset} unexpected trailing bytes after the aliases "
+            "(not a version-6 CTranslate2 model?)"
+        )
+    return CT2Model(spec_name=spec_name, revision=revision, variables=variables, aliases=aliases)
+
+
+def _read_variable(cur: _Cursor, index: int) -> tuple[str, np.ndarray]:
+    """The ``index``-th stored variable: its name and its array in the stored dtype."""
+    path = cur.path
+    name = cur.string(f"the name of variable {index}")
+    rank = cur.unpack("B", f"the rank of {name}")
+    shape = tuple(cur.unpack("I", f"dimension {d} of {name}") for d in range(rank))
+    dtype_id = cur.unpack("B", f"the dtype of {name}")
+    n_bytes = cur.unpack("I", f"the byte size of {name}")
+    if dtype_id not in _DTYPES:
+        label = _DTYPE_NAMES.get(dtype_id, f"unknown dtype id {dtype_id}")
+        raise InvbenchError(f"{path}: variable {name!r} is stored as {label}, not supported")
+    dtype = _DTYPES[dtype_id]
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if n_bytes != expected:
+        raise InvbenchError(
+            f"{path}: variable {name!r} has {n_bytes} bytes, but shape {shape} of {dtype} "
+            f"needs {expected}"
+        )
+    raw = cur.take(n_bytes, f"the data of {name}")
+    # Copy: an owned, aligned, writable array that does not pin the whole file in memory.
+    return name, np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def _read_aliases(cur: _Cursor, variables: dict[str, np.ndarray]) -> dict[str, str]:
+    """Read the alias table and add each alias to ``variables`` (sharing its target's array)."""
+    path = cur.path
     aliases: dict[str, str] = {}
     n_aliases = cur.unpack("I", "the alias count")
     for index in range(n_aliases):
@@ -156,10 +175,4 @@ def read_ctranslate2_model(path: str | Path) -> CT2Model:
         if resolved not in variables:
             raise InvbenchError(f"{path}: alias {alias!r} points to missing variable {target!r}")
         variables[alias] = variables[resolved]
-
-    if cur.offset != len(data):
-        raise InvbenchError(
-            f"{path}: {len(data) - cur.offset} unexpected trailing bytes after the aliases "
-            "(not a version-6 CTranslate2 model?)"
-        )
-    return CT2Model(spec_name=spec_name, revision=revision, variables=variables, aliases=aliases)
+    return aliases
