@@ -132,21 +132,22 @@ def _media_refs(root: Path, path: Path, rows: list[tuple[int, dict[str, Any]]],
     return found
 
 
-def _one_value(values: dict[Path, Any], what: str, declared: Any) -> Any:
-    """The single value all media share (and the manifest declares, if it does)."""
+def _one_value(values: dict[Path, Any], what: str) -> Any:
+    """The single value all media files share (``None`` when there are none)."""
     if not values:
-        return declared
-    expected = declared if declared is not None else next(iter(values.values()))
+        return None
+    first_path, expected = min(values.items())
     for path, value in sorted(values.items()):
         if value != expected:
-            raise TargetSetError(f"{path}: {what} {value}, but the set's other media (or its "
-                                 f"manifest) say {expected}")
+            raise TargetSetError(f"{path}: {what} {value}, but {first_path.name} has {expected} "
+                                 f"(the loader needs one {what} for the whole set)")
     return expected
 
 
-def _media_format(media: list[Path], manifest: dict[str, Any]) -> dict[str, Any]:
+def _media_format(media: list[Path]) -> dict[str, Any]:
     """``sample_rate`` of the ``.wav`` files and ``image_size`` of the ``.png`` files, which the
-    loader checks every decoded file against; mono audio and RGB images only."""
+    loader checks every decoded file against (read from the files, never from an old
+    manifest); mono audio and RGB images only."""
     import soundfile
     from PIL import Image, UnidentifiedImageError
 
@@ -166,8 +167,8 @@ def _media_format(media: list[Path], manifest: dict[str, Any]) -> dict[str, Any]
                     sizes[path] = [image.height, image.width]
         except (RuntimeError, OSError, UnidentifiedImageError) as exc:
             raise TargetSetError(f"cannot decode {path}: {exc}") from None
-    found = {"sample_rate": _one_value(rates, "sample rate", manifest.get("sample_rate")),
-             "image_size": _one_value(sizes, "image size", manifest.get("image_size"))}
+    found = {"sample_rate": _one_value(rates, "sample rate"),
+             "image_size": _one_value(sizes, "image size")}
     return {key: value for key, value in found.items() if value is not None}
 
 
@@ -227,7 +228,7 @@ def _build_manifest(root: Path, previous: dict[str, Any], name: str | None,
     if licence or previous.get("licence"):
         head["licence"] = licence or previous["licence"]
     head["count"] = len(rows)
-    computed = {**_media_format(media, previous), **pool_info}
+    computed = {**_media_format(media), **pool_info}
     kept = {k: v for k, v in previous.items() if k not in {*head, *computed, "files",
                                                            "content_sha256"}}
     return {**head, **computed, **kept, "files": files, "content_sha256": content_sha256(files)}

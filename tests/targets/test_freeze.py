@@ -164,3 +164,12 @@ def test_identity_is_checked_before_anything_is_written(tmp_path):
     with pytest.raises(TargetSetError, match="does not exist"):
         freeze_target_set(tmp_path / "nowhere", version=1, description="x")
     assert not (root / "manifest.json").exists()
+
+
+def test_the_media_format_is_read_from_the_files_not_the_old_manifest(tmp_path):
+    root = write_set(tmp_path / "words", ROWS)
+    assert freeze_target_set(root, version=1, description="x").files == 3
+    for row in ROWS:  # re-rendered at another rate: the refrozen manifest says so
+        soundfile.write(root / row["hidden"]["audio"], np.zeros(4000), 16000, "PCM_16")
+    freeze_target_set(root)
+    assert json.loads((root / "manifest.json").read_text())["sample_rate"] == 16000
