@@ -9,6 +9,10 @@ import click
 from invbench.targets.freeze import freeze_target_set
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 @click.group("targets")
 def targets_group() -> None:
     """Target sets: freeze a folder of targets into a set a task can pin."""
@@ -32,7 +36,7 @@ def freeze_command(folder: Path, name: str | None, version: int | None,
     """
     frozen = freeze_target_set(folder, name=name, version=version, description=description,
                                licence=licence)
-    click.echo(f"{frozen.name}@{frozen.version}: {frozen.count} targets, {frozen.files} files; "
-               f"wrote {frozen.root / 'manifest.json'}")
+    click.echo(f"{frozen.name}@{frozen.version}: {_count(frozen.count, 'target')}, "
+               f"{_count(frozen.files, 'file')}; wrote {frozen.root / 'manifest.json'}")
     click.echo("paste into the task YAML:")
     click.echo(frozen.yaml_snippet(), nl=False)
