@@ -1,4 +1,4 @@
-"""The contract for a model under inversion (DESIGN.md §3).
+"""The contract for a model under inversion (docs/contracts.md).
 
 A forward model offers two entry points: ``run`` (no gradients, what scoring uses) and
 ``objective`` (a differentiable per-item loss toward the targets, what inverters optimise). It

@@ -1,7 +1,7 @@
 """Typed containers for what inverters recover and models consume.
 
 Each container states its value range and layout explicitly so the harness can validate inputs
-instead of silently fixing them (DESIGN.md §9).
+instead of silently fixing them (docs/contracts.md).
 """
 
 from __future__ import annotations

@@ -37,6 +37,8 @@ class FamilyAdapter(ABC):
         position = {item.id: i for i, item in enumerate(target_set.items)}
         n = len(target_set.items)
         others = [target_set.items[(position[item.id] + n // 2) % n] for item in items]
+        if any(self.carrier_field not in other.hidden for other in others):
+            return None  # e.g. text-only asr targets: no natural input to start from
         return [other.hidden[self.carrier_field] for other in others]
 
     def field_sources(self) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The ``asr`` family: recover a waveform the ASR model transcribes as the target text.
 
 A task can name a second, independent ASR as its ``transfer`` judge (the same network must not be
-the only judge of the axis it was optimised against, DESIGN.md §9)::
+the only judge of the axis it was optimised against: docs/extend/task.md)::
 
     judges: {transfer: {id: whisper, options: {name: large-v3}}}
 

@@ -273,7 +273,7 @@ def build_leaderboard(
     seed: int = 0,
     level: float = 0.95,
 ) -> pd.DataFrame:
-    """The leaderboard as a DataFrame (column order documented in DESIGN.md §6).
+    """The leaderboard as a DataFrame (columns documented in docs/runs.md).
 
     ``n_ok`` and ``<metric>_n`` count (target, seed) items, ``coverage`` is ok items over all
     recorded items, and ``<metric>``/``_ci_low``/``_ci_high`` are the mean over targets (seeds

@@ -1,10 +1,10 @@
 """Where and in which precision a paper-scale model runs, and how much memory it took.
 
-The policy every paper model follows (DESIGN.md §2): ``dtype="auto"`` is bfloat16 on a GPU and
-float32 on the CPU (CPU bfloat16 matmuls are slow and lose the scores' reproducibility);
-``offload=True`` keeps weights in host memory and moves each module to the GPU only while it
-runs (accelerate's model CPU offload), trading time for GPU memory. The resolved placement is
-recorded in the run manifest with the model.
+The policy every paper model follows (docs/extend/forward-model.md): ``dtype="auto"`` is
+bfloat16 on a GPU and float32 on the CPU (CPU bfloat16 matmuls are slow and lose the scores'
+reproducibility); ``offload=True`` keeps weights in host memory and moves each module to the GPU
+only while it runs (accelerate's model CPU offload), trading time for GPU memory. The resolved
+placement is recorded in the run manifest with the model.
 """
 
 from __future__ import annotations

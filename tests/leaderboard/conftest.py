@@ -1,4 +1,4 @@
-"""Synthetic run records for the leaderboard tests (the record format of DESIGN.md §5)."""
+"""Synthetic run records for the leaderboard tests (the record format of docs/runs.md)."""
 
 from __future__ import annotations
 

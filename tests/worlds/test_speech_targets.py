@@ -1,7 +1,8 @@
 """Tests for the committed ``transcripts-mini`` target set and the script that builds it.
 
-They guard the contract in DESIGN.md §4: the manifest's hashes describe the files on disk, every
-clip is valid 16 kHz mono audio, and the renders can be reproduced byte for byte.
+They guard the target-set format (docs/extend/target-set.md): the manifest's hashes describe
+the files on disk, every clip is valid 16 kHz mono audio, and the renders can be reproduced byte
+for byte.
 """
 
 from __future__ import annotations
