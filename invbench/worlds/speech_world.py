@@ -31,13 +31,13 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 
 import numpy as np
 
 from invbench.targets.builders.transcripts_mini import SENTENCES as TARGET_SENTENCES
+from invbench.worlds.splits import SPLITS, hash_split
 
 
 def _parse(text: str) -> dict[str, str]:
@@ -303,7 +303,6 @@ def sample_sentences(n: int, seed: int) -> list[str]:
 
 
 # ------------------------------------------------------------------ splits
-SPLITS = ("train", "validation", "test")
 RESERVED = "reserved"
 
 
@@ -320,8 +319,7 @@ def split_of(sentence: str) -> str:
     text = normalise(sentence)
     if text in _RESERVED_TEXTS:
         return RESERVED
-    bucket = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) % 10
-    return "train" if bucket < 8 else ("validation" if bucket == 8 else "test")
+    return hash_split(text)
 
 
 def split_sentences(split: str, n: int, seed: int) -> list[str]:
