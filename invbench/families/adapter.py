@@ -1,4 +1,4 @@
-"""What differs between task families, behind one interface the runner calls.
+"""What differs between task families, behind one interface the harness calls.
 
 A family adapter knows how to offer natural carriers and hidden fields to inverters, how to
 validate what an inverter returned, how to turn a batch of inversions into the scoring fields the

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from invbench.contracts.forward_model import ForwardModel
 from invbench.contracts.inversion import Inversion
 from invbench.contracts.media import Image
 from invbench.families.adapter import FamilyAdapter
 from invbench.fs.atomic import atomic_write_bytes
+from invbench.fs.png import png_from_pixels
 from invbench.targets.target_set import TargetItem
-
-
-def png_bytes(image: Image) -> bytes:
-    """8-bit RGB PNG of an image (for viewing; scoring uses the float pixels)."""
-    from PIL import Image as PILImage
-
-    pixels = image.pixels.detach().cpu().clamp(0, 1).permute(1, 2, 0).numpy()
-    buffer = io.BytesIO()
-    PILImage.fromarray(np.rint(pixels * 255).astype(np.uint8), "RGB").save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 class CaptionerFamily(FamilyAdapter):
@@ -53,7 +41,7 @@ class CaptionerFamily(FamilyAdapter):
         from safetensors.torch import save
 
         png = folder / f"{stem}.png"
-        atomic_write_bytes(png, png_bytes(inversion.x))
+        atomic_write_bytes(png, png_from_pixels(inversion.x.pixels))  # for viewing
         exact = folder / f"{stem}.safetensors"  # the float pixels that were scored, bit-exact
         atomic_write_bytes(exact, save({"pixels": inversion.x.pixels.detach().cpu().contiguous()}))
         return {"image": str(png), "pixels": str(exact)}

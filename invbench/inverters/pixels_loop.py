@@ -1,10 +1,10 @@
-"""The optimisation loop shared by the pixel-space (``captioner`` family) inverters.
+"""The settings and the optimisation loop shared by the pixel-space (``captioner``) inverters.
 
-Each item owns its latent tensor and its Adam state (Adam keeps per-parameter moments and step
-counts, and skips a parameter whose gradient is ``None``), and its loss is its own, so an item's
-trajectory does not depend on its batch-mates and a finished item is frozen exactly. By default
-each item gets its own objective call, which makes results bit-identical across batch sizes;
-``stack_items`` trades that exactness for speed on accelerators.
+The loop is :func:`~invbench.inverters.optimisation_loop.optimise_items`: each item owns its
+latent tensor and its Adam state, so an item's trajectory does not depend on its batch-mates and
+a finished item is frozen exactly. By default each item gets its own objective call, which makes
+results bit-identical across batch sizes; ``stack_items`` trades that exactness for speed on
+accelerators.
 
 Pixels are reached through a fixed map from an unconstrained latent (``parameterisation``), so
 every image the loop produces lies in [0, 1] without clipping away the gradient.
@@ -12,7 +12,6 @@ every image the loop produces lies in [0, 1] without clipping away the gradient.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Literal
 
@@ -21,6 +20,12 @@ import torch
 from invbench.contracts.inversion import InversionProblem
 from invbench.contracts.inverter import InverterConfig
 from invbench.inverters.item_trace import ItemTrace
+from invbench.inverters.optimisation_loop import (
+    Measured,
+    StepCallback,
+    one_call_per_item,
+    optimise_items,
+)
 
 Parameterisation = Literal["sigmoid", "clamp"]
 _EDGE = 1e-3  # pixels are kept this far inside (0, 1) before a logit, so latents stay finite
@@ -50,8 +55,6 @@ def to_pixels(latent: torch.Tensor, parameterisation: Parameterisation) -> torch
     return torch.sigmoid(latent) if parameterisation == "sigmoid" else latent
 
 
-# (item index, the image measured this step, model loss, teacher-forced success) -> stop item?
-StepCallback = Callable[[int, torch.Tensor, float, bool], bool]
 # (item index, its differentiable image) -> a scalar added to its loss (e.g. a distance penalty)
 Penalty = Callable[[int, torch.Tensor], torch.Tensor]
 
@@ -74,44 +77,27 @@ def optimise_pixels(
     inverters.
     """
     mode = cfg.parameterisation
-    latents = [to_latent(x.to(problem.device), mode).requires_grad_(True) for x in start]
-    optimizer = torch.optim.Adam(latents, lr=cfg.lr)
-    traces = [ItemTrace() for _ in latents]
-    total = problem.max_steps(cfg.steps)
-    for step in range(total):
-        active = [i for i, t in enumerate(traces) if not t.done]
-        if not active or problem.out_of_budget():
-            break
-        optimizer.zero_grad(set_to_none=True)
-        groups = [active] if cfg.stack_items else [[i] for i in active]
-        for members in groups:
-            images = [to_pixels(latents[i], mode) for i in members]
-            result = problem.forward.objective(
-                torch.stack(images), [problem.targets[i].payload["text"] for i in members]
-            )
-            loss = result.loss
-            if penalty is not None:
-                loss = loss + torch.stack(
-                    [penalty(i, x) for i, x in zip(members, images, strict=True)]
-                )
-            loss.sum().backward()
-            for j, i in enumerate(members):
-                trace = traces[i]
-                value, success = float(result.loss[j].detach()), bool(result.success[j])
-                trace.steps += 1
-                trace.losses.append(value)
-                trace.successes += int(success)
-                if success and trace.first_success is None:
-                    trace.first_success = trace.steps
-                if on_step(i, images[j].detach(), value, success) or not math.isfinite(value):
-                    trace.done = True
-                    latents[i].grad = None  # Adam skips it: the item keeps the measured image
-        optimizer.step()
-        if mode == "clamp":
-            with torch.no_grad():
-                for i in active:
-                    if not traces[i].done:
-                        latents[i].clamp_(0.0, 1.0)
-        problem.progress(step + 1, total)
+    latents = [to_latent(x.to(problem.device), mode) for x in start]
+
+    def measure(members: list[int]) -> Measured:
+        images = [to_pixels(latents[i], mode) for i in members]
+        result = problem.forward.objective(
+            torch.stack(images), [problem.targets[i].payload["text"] for i in members]
+        )
+        loss = result.loss
+        if penalty is not None:
+            loss = loss + torch.stack([penalty(i, x) for i, x in zip(members, images, strict=True)])
+        return Measured(loss, result.loss, result.success, images)
+
+    traces = optimise_items(
+        problem,
+        latents,
+        measure,
+        on_step,
+        steps=cfg.steps,
+        lr=cfg.lr,
+        grouping=(lambda active: [active]) if cfg.stack_items else one_call_per_item,
+        after_step=(lambda i, z: z.clamp_(0.0, 1.0)) if mode == "clamp" else None,
+    )
     finals = [to_pixels(z.detach(), mode).cpu().clone() for z in latents]
     return finals, traces

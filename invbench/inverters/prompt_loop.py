@@ -27,10 +27,10 @@ import torch
 from pydantic import Field
 
 from invbench.contracts.errors import InvbenchError
-from invbench.contracts.inversion import Inversion, InversionProblem
+from invbench.contracts.inversion import Inversion, InversionProblem, Target
 from invbench.contracts.inverter import InverterConfig
 from invbench.contracts.text_input import Text, TextInputModel, nearest_tokens
-from invbench.inverters.item_trace import ItemTrace
+from invbench.inverters.item_trace import BestSoFar, ItemTrace, item_steps
 
 
 class PromptOptimisationConfig(InverterConfig):
@@ -83,19 +83,76 @@ class PromptItem:
 
 
 @dataclass
+class _Best:
+    """An item's best step so far: its loss, 1-based step, success and measured prompt."""
+
+    loss: float
+    step: int
+    success: bool
+    soft: torch.Tensor
+    ids: list[int] | None  # the hard prompt measured (PEZ); None when ``soft`` itself was
+
+
+@dataclass
 class _State:
     prompt: torch.Tensor
     optimizer: torch.optim.Optimizer
     trace: ItemTrace = field(default_factory=ItemTrace)
-    best_key: tuple[bool, float] = (True, math.inf)  # (not success, loss): lower is better
-    best_soft: torch.Tensor | None = None
-    best_ids: list[int] | None = None
-    best_loss: float | None = None
-    best_step: int | None = None
-    best_success: bool = False
+    # (not success, loss): a success beats any failure, then the lower loss, the earlier on ties
+    best: BestSoFar[_Best] = field(default_factory=BestSoFar)
 
 
 OptimiserFactory = Callable[[list[torch.Tensor]], torch.optim.Optimizer]
+
+
+def _step(
+    s: _State,
+    forward: TextInputModel,
+    target: Target,
+    table: torch.Tensor,
+    allowed: torch.Tensor,
+    at_projection: bool,
+) -> None:
+    """One measured step of one item; an item that succeeded (or diverged) stops un-updated."""
+    s.optimizer.zero_grad(set_to_none=True)
+    ids: list[int] | None = None
+    if at_projection:
+        nearest, _ = nearest_tokens(s.prompt, table, allowed)
+        ids = [int(t) for t in nearest]
+        x = table[nearest].clone().requires_grad_(True)
+    else:
+        x = s.prompt
+    result = forward.objective(x[None], [target])
+    value, success = float(result.loss[0].detach()), bool(result.success[0])
+    s.trace.record(value, success)
+    if math.isfinite(value):
+        s.best.offer(
+            (not success, value),
+            lambda: _Best(value, s.trace.steps, success, s.prompt.detach().clone(), ids),
+        )
+    if s.trace.stop_if(success):
+        return
+    result.loss.sum().backward()
+    if at_projection:
+        s.prompt.grad = x.grad  # the gradient taken at the projection moves the soft prompt
+    s.optimizer.step()
+
+
+def _outcome(s: _State, table: torch.Tensor, allowed: torch.Tensor) -> PromptItem:
+    """The item's best step, or its current prompt when no finite step was measured."""
+    best = s.best.value
+    soft = best.soft if best is not None else s.prompt.detach().clone()
+    ids = best.ids if best is not None else None
+    if ids is None:
+        ids = [int(t) for t in nearest_tokens(soft, table, allowed)[0]]
+    return PromptItem(
+        soft=soft.cpu(),
+        ids=ids,
+        best_loss=best.loss if best is not None else None,
+        best_step=best.step if best is not None else None,
+        reached_target=best.success if best is not None else False,
+        trace=s.trace,
+    )
 
 
 def optimise_prompts(
@@ -107,10 +164,10 @@ def optimise_prompts(
 ) -> list[PromptItem]:
     """Optimise one prompt per target against ``problem.forward.objective``.
 
-    Steps are capped by ``problem.max_steps(cfg.steps)``, and the loop ends as soon as
-    ``problem.out_of_budget()`` says so. An item stops at its first successful step (or a
-    non-finite loss) without updating. A successful step beats any unsuccessful one; among
-    equals the lower loss wins (the earlier step on ties).
+    Steps follow :func:`~invbench.inverters.item_trace.item_steps` (capped by
+    ``problem.max_steps(cfg.steps)``, ended by ``problem.out_of_budget()``). An item stops at its
+    first successful step (or a non-finite loss) without updating. A successful step beats any
+    unsuccessful one; among equals the lower loss wins (the earlier step on ties).
     """
     forward = text_model(problem, inverter)
     table = forward.token_embeddings.detach().to(problem.device, torch.float32)
@@ -121,60 +178,10 @@ def optimise_prompts(
         start = torch.as_tensor(random_prompt_ids(problem, i, length), device=problem.device)
         prompt = table[start].clone().requires_grad_(True)
         states.append(_State(prompt, make_optimizer([prompt])))
-    total = problem.max_steps(cfg.steps)
-    for step in range(total):
-        active = [i for i, s in enumerate(states) if not s.trace.done]
-        if not active or problem.out_of_budget():
-            break
+    for active in item_steps(problem, cfg.steps, [s.trace for s in states]):
         for i in active:
-            s = states[i]
-            s.optimizer.zero_grad(set_to_none=True)
-            ids: list[int] | None = None
-            if at_projection:
-                nearest, _ = nearest_tokens(s.prompt, table, allowed)
-                ids = [int(t) for t in nearest]
-                x = table[nearest].clone().requires_grad_(True)
-            else:
-                x = s.prompt
-            result = forward.objective(x[None], [problem.targets[i]])
-            value, success = float(result.loss[0].detach()), bool(result.success[0])
-            trace = s.trace
-            trace.steps += 1
-            trace.losses.append(value)
-            trace.successes += int(success)
-            if success and trace.first_success is None:
-                trace.first_success = trace.steps
-            key = (not success, value)
-            if math.isfinite(value) and key < s.best_key:
-                s.best_key, s.best_loss, s.best_step = key, value, trace.steps
-                s.best_success = success
-                s.best_soft = s.prompt.detach().clone()
-                s.best_ids = ids
-            if success or not math.isfinite(value):
-                trace.done = True
-                continue
-            result.loss.sum().backward()
-            if at_projection:
-                s.prompt.grad = x.grad
-            s.optimizer.step()
-        problem.progress(step + 1, total)
-    items = []
-    for s in states:
-        soft = s.best_soft if s.best_soft is not None else s.prompt.detach().clone()
-        ids = s.best_ids
-        if ids is None:
-            ids = [int(t) for t in nearest_tokens(soft, table, allowed)[0]]
-        items.append(
-            PromptItem(
-                soft=soft.cpu(),
-                ids=ids,
-                best_loss=s.best_loss,
-                best_step=s.best_step,
-                reached_target=s.best_success,
-                trace=s.trace,
-            )
-        )
-    return items
+            _step(states[i], forward, problem.targets[i], table, allowed, at_projection)
+    return [_outcome(s, table, allowed) for s in states]
 
 
 def prompt_inversion(forward: TextInputModel, item: PromptItem) -> Inversion:

@@ -27,7 +27,7 @@ class Reference(BaseInverter):
     description = "Oracle bracket: the target's natural reference rendering"
 
     def invert(self, problem: InversionProblem) -> list[Inversion]:
-        assert problem.hidden is not None, "the runner hands hidden fields to oracle inverters"
+        assert problem.hidden is not None, "the harness hands hidden fields to oracle inverters"
         forward = problem.forward
         if isinstance(forward, TextInputModel):
             return [_prompt(forward, hidden[PROMPT_FIELD]) for hidden in problem.hidden]

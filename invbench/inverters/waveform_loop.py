@@ -1,9 +1,10 @@
-"""The optimisation loop shared by the waveform inverters.
+"""The settings and the optimisation loop shared by the waveform inverters.
 
-Each item owns its parameter tensor and its Adam state, and its loss is its own, so an item's
-trajectory does not depend on its batch-mates. By default each item gets its own objective call,
-which makes that exact (on a CPU batching gains nothing per item); ``stack_items`` trades that
-exactness for speed on accelerators.
+The loop is :func:`~invbench.inverters.optimisation_loop.optimise_items` (each item owns its
+parameter tensor and Adam state, and its loss is its own, so an item's trajectory does not depend
+on its batch-mates). By default each item gets its own objective call, which makes that exact
+(on a CPU batching gains nothing per item); ``stack_items`` trades that exactness for speed on
+accelerators.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ import torch
 from invbench.contracts.inversion import InversionProblem
 from invbench.contracts.inverter import InverterConfig
 from invbench.inverters.item_trace import ItemTrace
+from invbench.inverters.optimisation_loop import (
+    Measured,
+    Projection,
+    StepCallback,
+    one_call_per_item,
+    optimise_items,
+)
 
 
 class ClipLengthConfig(InverterConfig):
@@ -97,15 +105,11 @@ class VerifiedSuccess:
         return False
 
 
-# (item index, current model input, per-item loss, teacher-forced success) -> stop this item?
-StepCallback = Callable[[int, torch.Tensor, float, bool], bool]
-
-
 def optimise(
     problem: InversionProblem,
     params: list[torch.Tensor],
     to_input: Callable[[int, torch.Tensor], torch.Tensor],
-    after_step: Callable[[int, torch.Tensor], None],
+    after_step: Projection,
     on_loss: StepCallback,
     *,
     steps: int,
@@ -122,39 +126,26 @@ def optimise(
     its batch-mates, so only the default (one call per item) makes results exactly independent
     of the batch size.
     """
-    for p in params:
-        p.requires_grad_(True)
-    optimizer = torch.optim.Adam(params, lr=lr)
-    traces = [ItemTrace() for _ in params]
-    total = problem.max_steps(steps)
-    for step in range(total):
-        active = [i for i, t in enumerate(traces) if not t.done]
-        if not active or problem.out_of_budget():
-            break
-        optimizer.zero_grad(set_to_none=True)
+
+    def stacked(active: list[int]) -> list[list[int]]:
         groups: dict[object, list[int]] = defaultdict(list)
         for i in active:
-            options = options_for(i)
-            key = (params[i].shape[-1], tuple(sorted(options.items()))) if stack_items else i
-            groups[key].append(i)
-        for members in groups.values():
-            inputs = torch.stack([to_input(i, params[i]) for i in members])
-            targets = [problem.targets[i].payload for i in members]
-            result = problem.forward.objective(inputs, targets, **options_for(members[0]))
-            result.loss.sum().backward()
-            for j, i in enumerate(members):
-                loss = float(result.loss[j].detach())
-                success = bool(result.success[j])
-                traces[i].losses.append(loss)
-                traces[i].steps += 1
-                traces[i].successes += int(success)
-                if on_loss(i, inputs[j].detach(), loss, success) or not math.isfinite(loss):
-                    traces[i].done = True
-                    params[i].grad = None  # Adam skips parameters without a gradient
-        optimizer.step()
-        with torch.no_grad():
-            for i in active:
-                if not traces[i].done:
-                    after_step(i, params[i])
-        problem.progress(step + 1, total)
-    return traces
+            groups[(params[i].shape[-1], tuple(sorted(options_for(i).items())))].append(i)
+        return list(groups.values())
+
+    def measure(members: list[int]) -> Measured:
+        inputs = torch.stack([to_input(i, params[i]) for i in members])
+        targets = [problem.targets[i].payload for i in members]
+        result = problem.forward.objective(inputs, targets, **options_for(members[0]))
+        return Measured(result.loss, result.loss, result.success, inputs)
+
+    return optimise_items(
+        problem,
+        params,
+        measure,
+        on_loss,
+        steps=steps,
+        lr=lr,
+        grouping=stacked if stack_items else one_call_per_item,
+        after_step=after_step,
+    )

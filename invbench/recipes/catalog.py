@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,7 +107,3 @@ def save_zoo_model(
 def recipe_command(name: str) -> str:
     """The command that reproduces a zoo model, as recorded in its manifest."""
     return f"invbench zoo train {name}"
-
-
-def python_argv() -> str:
-    return " ".join(sys.argv)

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import soundfile
 from tqdm.auto import tqdm
 
@@ -32,20 +31,16 @@ from invbench.contracts.task_spec import ModelRef, TargetSetRef, TaskSpec
 from invbench.contracts.text_input import Text
 from invbench.fs.atomic import atomic_write_bytes, sha256_file
 from invbench.fs.cache import prepared_targets_dir
+from invbench.fs.png import png_from_pixels
 from invbench.store.stamps import library_versions, now_iso
 from invbench.targets.target_set import TargetSet, content_sha256, load_target_set
 
 
 def _encode(output: Any) -> tuple[str, bytes, dict[str, Any]]:
     """File suffix, bytes and manifest facts of one rendering (PNG for images, float WAV)."""
-    from PIL import Image as PILImage
-
     if isinstance(output, Image):
-        pixels = output.pixels.detach().float().clamp(0, 1).cpu()
-        array = (pixels.permute(1, 2, 0).numpy() * 255.0).round().astype(np.uint8)
-        buffer = io.BytesIO()
-        PILImage.fromarray(array, mode="RGB").save(buffer, format="PNG")
-        return ".png", buffer.getvalue(), {"image_size": list(array.shape[:2])}
+        pixels = output.pixels.detach().float()
+        return ".png", png_from_pixels(pixels), {"image_size": list(pixels.shape[1:])}
     if isinstance(output, Waveform):
         buffer = io.BytesIO()
         samples = output.samples.detach().float().cpu().numpy()

@@ -29,11 +29,12 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+
+from invbench.worlds.splits import SPLITS, hash_split
 
 IMAGE_SIZE = 64
 GRID = 3
@@ -59,7 +60,6 @@ SIZES: dict[str, float] = {"large": 20.0, "small": 12.0}  # extent in pixels
 MAX_JITTER = 2  # pixels, each axis
 MAX_OBJECTS = 3
 
-SPLITS = ("train", "validation", "test")
 _SPLIT_SEED = {"train": 1_000, "validation": 2_000, "test": 3_000}
 
 RELATIONS = ("left of", "above", "above and left of", "above and right of")
@@ -115,8 +115,7 @@ def caption(scene: Scene) -> str:
 
 def caption_split(text: str) -> str:
     """The split a caption belongs to, fixed by a hash of its text."""
-    bucket = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) % 10
-    return "train" if bucket < 8 else ("validation" if bucket == 8 else "test")
+    return hash_split(text)
 
 
 def sample_scene(rng: np.random.Generator) -> Scene:

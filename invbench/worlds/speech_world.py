@@ -25,7 +25,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 import numpy as np
@@ -39,6 +38,7 @@ from invbench.worlds.speech_grammar import (
     sample_sentence,
 )
 from invbench.worlds.speech_lexicon import TARGET_EXCEPTIONS, VOCABULARY, WORD_CLASSES
+from invbench.worlds.splits import SPLITS, hash_split
 from invbench.worlds.target_sentences import SENTENCES as TARGET_SENTENCES
 
 __all__ = [
@@ -67,7 +67,6 @@ def sample_sentences(n: int, seed: int) -> list[str]:
 
 
 # ------------------------------------------------------------------ splits
-SPLITS = ("train", "validation", "test")
 RESERVED = "reserved"
 
 
@@ -84,8 +83,7 @@ def split_of(sentence: str) -> str:
     text = normalise(sentence)
     if text in _RESERVED_TEXTS:
         return RESERVED
-    bucket = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) % 10
-    return "train" if bucket < 8 else ("validation" if bucket == 8 else "test")
+    return hash_split(text)
 
 
 def split_sentences(split: str, n: int, seed: int) -> list[str]:

@@ -339,13 +339,13 @@ def test_uint8_quantisation_gives_the_bytes_of_the_png_artifacts() -> None:
 
     from PIL import Image as PILImage
 
-    from invbench.families.captioner import png_bytes
+    from invbench.fs.png import png_from_pixels
 
     x = torch.tensor([0.0, 0.5, 0.2, 0.7 / 255, 1.0])
     assert inception_judge.quantize_uint8(x).tolist() == [0, 128, 51, 1, 255]
     pixels = torch.rand(3, 16, 16, generator=torch.Generator().manual_seed(0))
     pixels[0, 0, :4] = torch.tensor([0.0, 0.5, 1.0, 1.5 / 255])
-    png = np.asarray(PILImage.open(io.BytesIO(png_bytes(Image(pixels)))).convert("RGB"))
+    png = np.asarray(PILImage.open(io.BytesIO(png_from_pixels(pixels))).convert("RGB"))
     assert np.array_equal(inception_judge.quantize_uint8(pixels).permute(1, 2, 0).numpy(), png)
 
 

@@ -16,7 +16,6 @@ every image and checks the stored pixels equal them.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from invbench.fs.atomic import atomic_write_bytes, sha256_file
+from invbench.fs.png import png_from_array
 from invbench.targets.target_set import content_sha256
 from invbench.worlds.shapes import IMAGE_SIZE, Scene, caption, render, take_scenes
 
@@ -36,14 +36,6 @@ TARGET_SEED = 11
 POOL_COUNT = 200
 POOL_SEED = 12
 JUDGES = ("captioner", "captioner-judge")
-
-
-def png(array: np.ndarray) -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(array, "RGB").save(buffer, format="PNG", optimize=False)
-    return buffer.getvalue()
 
 
 def candidate_scenes() -> list[Scene]:
@@ -86,14 +78,14 @@ def build(out: Path) -> dict:
     rows = []
     for i, scene in enumerate(chosen):
         rel = f"images/cap-{i:03d}.png"
-        write(rel, png(render(scene)))
+        write(rel, png_from_array(render(scene)))
         rows.append({"id": f"cap-{i:03d}", "target": {"text": caption(scene)},
                      "hidden": {"image": rel},
                      "metadata": {"objects": len(scene.objects), "background": scene.background}})
     pool = []
     for i, scene in enumerate(pool_scenes()):
         rel = f"pool/pool-{i:03d}.png"
-        write(rel, png(render(scene)))
+        write(rel, png_from_array(render(scene)))
         pool.append({"id": f"pool-{i:03d}", "image": rel})
     write("targets.jsonl", "".join(json.dumps(r) + "\n" for r in rows).encode())
     write("pool.jsonl", "".join(json.dumps(r) + "\n" for r in pool).encode())

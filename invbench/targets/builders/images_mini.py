@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 from invbench.fs.atomic import atomic_write_bytes, sha256_file
-from invbench.targets.builders.captions_mini import png, target_set_main
+from invbench.fs.png import png_from_array
+from invbench.targets.builders.captions_mini import target_set_main
 from invbench.targets.target_set import content_sha256
 from invbench.worlds.shapes import IMAGE_SIZE, caption, take_scenes
 
@@ -83,7 +84,7 @@ def build(out: Path) -> dict:
     rows = []
     for n, i in enumerate(chosen):
         rel = f"images/gen-{n:03d}.png"
-        write(rel, png(arrays[i]))
+        write(rel, png_from_array(arrays[i]))
         rows.append({"id": f"gen-{n:03d}", "target": {"image": rel},
                      "hidden": {"text": captions[i]},
                      "metadata": {"words": len(captions[i].split())}})
