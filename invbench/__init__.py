@@ -1,10 +1,12 @@
 """invbench: a benchmark and metrics suite for inverting multimodal models.
 
 The public API: the contracts (``ForwardModel``, ``Inverter``, ``InversionProblem``,
-``Inversion``, ``Metric``, ``TaskSpec``, media containers) and ``register_inverter``.
+``Inversion``, ``Metric``, ``TaskSpec``, media containers), ``register_inverter``, and
+``evaluate`` / ``EvaluationResults`` (the Python entry point ``invbench evaluate`` calls).
 """
 
 import os
+from typing import TYPE_CHECKING, Any
 
 # OpenMP threads that spin while waiting made a Whisper step 30x slower whenever another process
 # held a core (measured on 2-core machines); passive waiting costs nothing measurable otherwise.
@@ -15,5 +17,19 @@ from invbench.contracts import *  # noqa: E402, F403 - the contracts are the pub
 from invbench.contracts import __all__ as _contracts  # noqa: E402
 from invbench.plugins.catalog import register_inverter  # noqa: E402
 
+if TYPE_CHECKING:
+    from invbench.api import EvaluationResults, evaluate
+
 __version__ = "0.1.0"
-__all__ = [*_contracts, "register_inverter", "__version__"]
+__all__ = [*_contracts, "register_inverter", "evaluate", "EvaluationResults", "__version__"]
+_LAZY = ("evaluate", "EvaluationResults")
+
+
+def __getattr__(name: str) -> Any:
+    # the API pulls in the harness (models, metrics, the store): load it on first use only, so
+    # a plug-in that imports invbench for BaseInverter stays light
+    if name in _LAZY:
+        from invbench import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'invbench' has no attribute {name!r}")
