@@ -7,27 +7,19 @@ from pathlib import Path
 
 import click
 
+from invbench.api.entry import evaluate
+from invbench.api.resolve import parse_shard
+from invbench.api.results import leaderboard_of
 from invbench.contracts.errors import InvbenchError
-from invbench.harness.evaluation import EvaluationPlan, evaluate
-from invbench.leaderboard import build_leaderboard, to_csv, to_html, to_markdown
-from invbench.plugins.catalog import INVERTERS
-from invbench.plugins.inverter_factory import make_inverter, parse_inverter_options
+from invbench.leaderboard import to_csv, to_html, to_markdown
+from invbench.plugins.inverter_factory import parse_inverter_options
 from invbench.plugins.registry import load_python_file
-from invbench.plugins.task_catalog import TaskCatalog
-from invbench.store.run_store import read_runs
+
+__all__ = ["evaluate_command", "parse_leaderboard_target", "parse_shard", "write_leaderboard"]
 
 
 def _split(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []
-
-
-def parse_shard(value: str | None) -> tuple[int, int] | None:
-    if not value:
-        return None
-    i, sep, n = value.partition("/")
-    if not (sep and i.isdigit() and n.isdigit() and 1 <= int(i) <= int(n)):
-        raise InvbenchError(f"--shard {value!r} must be i/N with 1 <= i <= N, e.g. 1/4")
-    return int(i), int(n)
 
 
 def parse_leaderboard_target(value: str) -> tuple[list[str], Path]:
@@ -44,10 +36,7 @@ def parse_leaderboard_target(value: str) -> tuple[list[str], Path]:
 def write_leaderboard(run_dirs: list[Path], csv_path: Path, echo: bool = True,
                       families: list[str] | None = None) -> None:
     """CSV at ``csv_path`` plus ``.md`` and ``.html`` beside it (optionally some families)."""
-    records = read_runs(run_dirs)
-    if families:
-        records = [r for r in records if str(r.get("task", "")).split("/")[0] in families]
-    table = build_leaderboard(records)
+    table = leaderboard_of(run_dirs, families)
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     to_csv(table, csv_path)
     markdown = to_markdown(table, csv_path.with_suffix(".md"))
@@ -94,40 +83,17 @@ def evaluate_command(suite, tasks, inverters, limit, seeds, batch_size, device, 
     """
     for path in inverter_paths:
         load_python_file(path)
-    catalog = TaskCatalog(include_paths)
-    if tasks and suite:
-        raise InvbenchError("give --tasks or --suite, not both")
-    if tasks:
-        specs = [catalog.get(name) for name in _split(tasks)]
-    else:
-        specs = catalog.suite(suite or "mini")
     extra_leaderboards = [parse_leaderboard_target(v) for v in leaderboard_csvs]
-    options = parse_inverter_options(list(inverter_options))
-    names = _split(inverters) or INVERTERS.builtin_names()
-    for name in options:
-        if name not in names:
-            raise InvbenchError(f"--inverter-option names {name!r}, which is not being run")
-    try:
-        seed_list = [int(s) for s in _split(seeds)] or None
-    except ValueError:
-        raise InvbenchError(f"--seeds {seeds!r} must be comma-separated integers") from None
-    plan = EvaluationPlan(
-        tasks=specs,
-        inverters=[make_inverter(name, options.get(name)) for name in names],
-        target_dirs=catalog.target_dirs(),
-        seeds=seed_list,
-        limit=limit,
-        batch_size=batch_size,
-        device=device,
-        shard=parse_shard(shard),
-        overwrite=overwrite,
-        explicit_inverters=bool(inverters),
-    )
-    out = out or Path("runs") / (suite or ("mini" if not tasks else "custom"))
-    store = evaluate(plan, out, ["invbench", *sys.argv[1:]], progress=not no_progress,
-                     log=lambda msg: click.echo(msg, err=True))
-    write_leaderboard([store.root], store.root / "leaderboard.csv")
+    results = evaluate(
+        tasks=_split(tasks) or None, inverters=_split(inverters) or None, suite=suite,
+        limit=limit, seeds=seeds, batch_size=batch_size,
+        device=device, out=out, overwrite=overwrite, shard=shard, include_path=include_paths,
+        inverter_options=parse_inverter_options(list(inverter_options)),
+        progress=not no_progress, log=lambda msg: click.echo(msg, err=True),
+        command_line=["invbench", *sys.argv[1:]],
+    )  # fmt: skip
+    write_leaderboard([results.run_dir], results.run_dir / "leaderboard.csv")
     for families, path in extra_leaderboards:
-        write_leaderboard([store.root], path, echo=False, families=families)
+        write_leaderboard([results.run_dir], path, echo=False, families=families)
         which = f" ({', '.join(families)} tasks)" if families else ""
         click.echo(f"leaderboard{which} also written to {path}")

@@ -9,14 +9,25 @@ from invbench.contracts.errors import (
 )
 from invbench.contracts.forward_model import CallCounter, ForwardModel, ObjectiveResult
 from invbench.contracts.inversion import Budget, Inversion, InversionProblem, Target, item_seed
-from invbench.contracts.inverter import BaseInverter, Inverter, InverterConfig, config_hash
+from invbench.contracts.inverter import (
+    ACCESS_CLASSES,
+    Access,
+    BaseInverter,
+    Inverter,
+    InverterConfig,
+    config_hash,
+    inverter_access,
+)
 from invbench.contracts.media import AudioSpec, Image, ImageSpec, Waveform
 from invbench.contracts.metric import ItemScores, Metric, MetricInputError, MetricOutput
+from invbench.contracts.query_access import QueryOnlyModel
 from invbench.contracts.set_metric import ItemFeatures, SetMetric
 from invbench.contracts.task_spec import MetricRef, ModelRef, TargetSetRef, TaskSpec
 from invbench.contracts.text_input import Text, TextInputModel, TextSpec, nearest_tokens
 
 __all__ = [
+    "ACCESS_CLASSES",
+    "Access",
     "AudioSpec",
     "BaseInverter",
     "Budget",
@@ -39,6 +50,7 @@ __all__ = [
     "MetricRef",
     "ModelRef",
     "ObjectiveResult",
+    "QueryOnlyModel",
     "SetMetric",
     "Target",
     "TargetSetError",
@@ -50,6 +62,7 @@ __all__ = [
     "UnknownNameError",
     "Waveform",
     "config_hash",
+    "inverter_access",
     "item_seed",
     "nearest_tokens",
 ]

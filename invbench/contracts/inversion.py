@@ -12,17 +12,27 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from invbench.contracts.forward_model import ForwardModel
+from invbench.contracts.query_access import QueryOnlyModel
 
 
 class Budget(BaseModel):
     """Per-target limits. ``max_steps`` bounds optimisation steps; the other two are enforced by
-    the harness, which counts forward passes and wall-clock time per item."""
+    the harness, which counts forward passes and wall-clock time per item.
+
+    A query-only inverter has no steps of its own: it spends ``queries_per_target()`` model
+    queries (inputs passed to ``run``), counted and enforced by its ``QueryOnlyModel`` handle.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_steps: int = Field(200, ge=0)
     max_forward_calls: int | None = Field(None, ge=1)
     max_seconds: float | None = Field(None, gt=0)
+
+    def queries_per_target(self) -> int:
+        """A query-only inverter's queries per target: ``max_forward_calls`` when the task sets
+        it, else ``max_steps`` (one query per step)."""
+        return self.max_forward_calls if self.max_forward_calls is not None else self.max_steps
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,9 @@ ProgressHook = Callable[[int, int], None]
 class InversionProblem:
     """A batch of targets to invert, with the model handle and the budget.
 
+    ``forward`` is the model itself for a white-box inverter and a ``QueryOnlyModel`` (``run``
+    only, queries counted against the budget) for a query-only one.
+
     ``carriers`` (when the task provides them) are natural inputs taken from *other* targets,
     aligned with ``targets``: a starting point for perturbation-style inverters.
     """
@@ -63,7 +76,7 @@ class InversionProblem:
     task: str
     family: str
     targets: list[Target]
-    forward: ForwardModel
+    forward: ForwardModel | QueryOnlyModel
     budget: Budget
     seed: int
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, get_args, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
+from invbench.contracts.errors import InvbenchError
 from invbench.contracts.inversion import Inversion, InversionProblem
+
+# What an inverter may do with the model: "white-box" gets the model itself (``objective`` and
+# its gradients); "query-only" gets a ``QueryOnlyModel`` (``run`` only, queries counted).
+Access = Literal["white-box", "query-only"]
+ACCESS_CLASSES: tuple[str, ...] = get_args(Access)
 
 
 @runtime_checkable
@@ -18,6 +24,11 @@ class Inverter(Protocol):
     ``families`` lists the task families it supports; ``oracle`` inverters (brackets such as
     ``reference``) are handed the hidden reference fields and are marked as such in results.
     ``config`` is a JSON-serialisable dict that is hashed into every result key.
+
+    An optional ``access`` attribute (``Access``: ``"white-box"`` when absent) says what the
+    inverter is handed as ``problem.forward``; it is recorded and shown on the leaderboard but
+    is not part of the config hash. It is not a protocol member, so inverters written before
+    access classes existed still satisfy the protocol.
     """
 
     name: str
@@ -47,6 +58,7 @@ class BaseInverter:
     version: ClassVar[str] = "1"
     families: ClassVar[tuple[str, ...]] = ()
     oracle: ClassVar[bool] = False
+    access: ClassVar[Access] = "white-box"
     description: ClassVar[str] = ""
     Config: ClassVar[type[InverterConfig]] = InverterConfig
 
@@ -70,3 +82,14 @@ def config_hash(inverter: Inverter) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def inverter_access(inverter: Inverter) -> Access:
+    """The inverter's declared access class (``"white-box"`` when it declares none)."""
+    access = getattr(inverter, "access", "white-box")
+    if access not in ACCESS_CLASSES:
+        raise InvbenchError(
+            f"inverter {getattr(inverter, 'name', '?')!r} declares access {access!r}; expected "
+            f"one of {', '.join(map(repr, ACCESS_CLASSES))}"
+        )
+    return access

@@ -17,8 +17,9 @@ import torch
 from invbench.contracts.errors import BudgetExhausted, InvalidInversion
 from invbench.contracts.forward_model import CallCounter, ForwardModel
 from invbench.contracts.inversion import Inversion, InversionProblem, ProgressHook, Target
-from invbench.contracts.inverter import Inverter
+from invbench.contracts.inverter import Inverter, inverter_access
 from invbench.contracts.metric import Metric
+from invbench.contracts.query_access import QueryOnlyModel
 from invbench.contracts.task_spec import TaskSpec
 from invbench.families.adapter import FamilyAdapter
 from invbench.harness.hard_timeout import hard_timeout
@@ -51,11 +52,14 @@ class BatchContext:
 
 def _invert(ctx: BatchContext, items: list[TargetItem], progress: ProgressHook):
     """``(inversions or None, failure status, failure message, seconds, calls)``."""
+    forward: ForwardModel | QueryOnlyModel = ctx.model
+    if inverter_access(ctx.inverter) == "query-only":  # run only, queries counted and capped
+        forward = QueryOnlyModel(ctx.model, ctx.spec.budget.queries_per_target() * len(items))
     problem = InversionProblem(
         task=ctx.spec.key,
         family=ctx.spec.family,
         targets=[Target(item.id, dict(item.target), dict(item.metadata)) for item in items],
-        forward=ctx.model,
+        forward=forward,
         budget=ctx.spec.budget,
         seed=ctx.seed,
         device=ctx.device,

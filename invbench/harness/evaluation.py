@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from invbench.contracts.errors import InvbenchError
 from invbench.contracts.forward_model import ForwardModel
-from invbench.contracts.inverter import Inverter, config_hash
+from invbench.contracts.inverter import Inverter, config_hash, inverter_access
 from invbench.contracts.metric import Metric
 from invbench.contracts.set_metric import SetMetric
 from invbench.contracts.task_spec import TaskSpec
@@ -206,7 +206,8 @@ def _run_task(plan: EvaluationPlan, spec: TaskSpec, target_set: TargetSet, model
                 "target_set": target_set.key, "target_set_sha256": target_set.content_sha256,
                 "inverter": inverter.name, "inverter_version": inverter.version,
                 "inverter_config_hash": chash, "inverter_config": inverter.config,
-                "oracle": bool(inverter.oracle), "seed": seed, "outputs": outputs,
+                "oracle": bool(inverter.oracle), "inverter_access": inverter_access(inverter),
+                "seed": seed, "outputs": outputs,
                 "main_scores": dict(spec.main_scores)}
         for record in run_batch(ctx, batch, base, hook):
             record["key"] = record_key(spec.key, inverter.name, chash, record["target_id"], seed)

@@ -94,7 +94,9 @@ def _arrow(df: pd.DataFrame, label: str, name: str) -> str:
 
 
 def _inverter_cell(row: pd.Series) -> str:
-    return f"{row['inverter']} ({row['config_hash']})" + (" [oracle]" if row["oracle"] else "")
+    tags = " [oracle]" if row["oracle"] else ""
+    tags += " [query-only]" if row.get("access") == "query-only" else ""
+    return f"{row['inverter']} ({row['config_hash']}){tags}"
 
 
 def _md_escape(value: Any) -> str:

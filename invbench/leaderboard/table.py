@@ -32,7 +32,7 @@ AXES = ("alignment", "quality", "interpretability")
 COST_FIELDS = ("seconds", "forward_calls", "backward_calls", "steps")
 BASE_COLUMNS = [
     "task", "task_version", "target_set", "inverter", "inverter_version", "config_hash",
-    "oracle", "n_targets", "n_ok", "coverage",
+    "oracle", "access", "n_targets", "n_ok", "coverage",
 ]  # fmt: skip
 TAIL_COLUMNS = ["signatures", "target_set_sha256", "bootstrap"]
 METRIC_SUFFIXES = ("", "_ci_low", "_ci_high", "_n")
@@ -208,6 +208,7 @@ def _build_row(
         "inverter_version": ",".join(map(str, inverter_versions)) or None,
         "config_hash": config,
         "oracle": any(bool(r.get("oracle")) for r in group.items.values()),
+        "access": _single(group, "inverter_access") or "white-box",  # absent: older records
         "n_targets": len({target for target, _ in group.items}),
         "n_ok": n_ok,
         "coverage": n_ok / len(statuses) if statuses else float("nan"),

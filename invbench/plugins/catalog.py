@@ -32,6 +32,7 @@ for _name, _spec in {
     "waveform-perturb": "invbench.inverters.waveform_perturb:WaveformPerturb",
     "pixels-adam": "invbench.inverters.pixels_adam:PixelsAdam",
     "pixels-perturb": "invbench.inverters.pixels_perturb:PixelsPerturb",
+    "random-search": "invbench.inverters.random_search:RandomSearch",
     "reference": "invbench.inverters.reference:Reference",
     "noise": "invbench.inverters.noise:Noise",
     "soft-prompt": "invbench.inverters.soft_prompt:SoftPrompt",

@@ -39,7 +39,7 @@ def test_columns_in_documented_order(make_run) -> None:
     metrics = ["exact_match", "dnsmos_ovrl", "snr", "wer"]  # main (alignment, quality), then a-z
     expected = [
         "task", "task_version", "target_set", "inverter", "inverter_version", "config_hash",
-        "oracle", "n_targets", "n_ok", "coverage",
+        "oracle", "access", "n_targets", "n_ok", "coverage",
         *[m + s for m in metrics for s in ("", "_ci_low", "_ci_high", "_n")],
         "cost_seconds", "cost_forward_calls", "cost_backward_calls", "cost_steps",
         "signatures", "target_set_sha256", "bootstrap",
