@@ -22,6 +22,7 @@ GOLDEN = {
     "pez": "1ffe04f3440f",
     "pixels-adam": "6d3d4c6bf24c",
     "pixels-perturb": "e7580464f195",
+    "random-search": "8d1a2ddf6fa5",
     "random-tokens": "70f5d0314e5f",
     "reference": "f436d391b06c",
     "soft-prompt": "fb86238373f8",
