@@ -1,6 +1,6 @@
 """The mini zoo: which recipe trains which model, and how a trained model is written.
 
-``invbench zoo train NAME`` runs ``ZOO[NAME]``: a lazy ``"module:function"`` recipe and the
+``invbench zoo train NAME`` runs ``ZOO.get(NAME)``: a lazy ``"module:function"`` recipe and the
 keyword arguments (seed first) that reproduce the shipped weights. A recipe trains, measures the
 model's quality on held-out data, and calls :func:`save_zoo_model`, which writes
 ``model.safetensors`` and a ``manifest.json`` recording the sha256, the recipe command and seeds,
@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,43 +20,54 @@ import torch
 
 from invbench.fs.atomic import atomic_write_bytes, sha256_file
 from invbench.models.zoo.weights import MANIFEST_FILE, WEIGHTS_FILE
+from invbench.plugins.registry import Registry
 
 
 @dataclass(frozen=True)
 class ZooRecipe:
-    recipe: str  # "module:function"; called as function(out_dir=..., **kwargs)
+    """How zoo model ``name`` is trained: ``recipe(out_dir=..., **kwargs)``."""
+
+    name: str
+    recipe: str  # "module:function", imported only when the model is trained
     kwargs: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
 
-ZOO: dict[str, ZooRecipe] = {
-    "captioner": ZooRecipe(
+ZOO: Registry[ZooRecipe] = Registry("zoo model")
+for _entry in (
+    ZooRecipe(
+        "captioner",
         "invbench.recipes.captioner:train",
         {"seed": 0, "name": "captioner"},
         "Shapes-world captioner under inversion (image -> caption)",
     ),
-    "captioner-judge": ZooRecipe(
+    ZooRecipe(
+        "captioner-judge",
         "invbench.recipes.captioner:train",
         {"seed": 1, "name": "captioner-judge"},
         "Independent second captioner (other seed): the transfer judge",
     ),
-    "mini-clip": ZooRecipe(
+    ZooRecipe(
+        "mini-clip",
         "invbench.recipes.mini_clip:train",
         {"seed": 0, "name": "mini-clip"},
         "Image encoder aligned to frozen MiniLM sentence embeddings (CLIP score, FID/KID features)",
     ),
-    "generator": ZooRecipe(
+    ZooRecipe(
+        "generator",
         "invbench.recipes.generator:train",
         {"seed": 0, "name": "generator"},
         "Text-to-image rectified flow on frozen MiniLM token states (prompt -> image)",
     ),
-    "tts": ZooRecipe(
+    ZooRecipe(
+        "tts",
         "invbench.recipes.tts:train",
         {"seed": 0, "name": "tts"},
         "Text-to-speech on frozen MiniLM token-table rows, trained on espeak-ng speech "
         "(prompt -> 16 kHz audio)",
     ),
-}
+):
+    ZOO.add(_entry.name, _entry)
 
 
 def save_zoo_model(
@@ -105,7 +115,3 @@ def save_zoo_model(
 def recipe_command(name: str) -> str:
     """The command that reproduces a zoo model, as recorded in its manifest."""
     return f"invbench zoo train {name}"
-
-
-def python_argv() -> str:
-    return " ".join(sys.argv)
