@@ -14,7 +14,6 @@ set appears under its name only once complete (one rename).
 from __future__ import annotations
 
 import io
-import json
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,7 +30,8 @@ from invbench.contracts.text_input import Text
 from invbench.fs.atomic import atomic_write_bytes, sha256_file
 from invbench.harness.environment import library_versions, now_iso
 from invbench.harness.evaluation import ModelCache
-from invbench.targets.target_set import content_sha256, load_target_set, prepared_targets_dir
+from invbench.targets.manifest_writer import jsonl_bytes, write_manifest
+from invbench.targets.target_set import load_target_set, prepared_targets_dir
 
 
 def _encode(output: Any) -> tuple[str, bytes, dict[str, Any]]:
@@ -135,7 +135,7 @@ def prepare_task_targets(spec: TaskSpec, source_dirs: Sequence[Path], cache: Mod
     files = {str(p.relative_to(partial)): sha256_file(p)
              for p in sorted(partial.rglob("*")) if p.is_file()}
     model_info = model.describe() if hasattr(model, "describe") else {}
-    manifest = {
+    manifest = write_manifest(partial, {
         "name": ref.name, "version": ref.version,
         "description": f"{spec.description.strip()} Rendered locally by `{ref.prepared_by}`.",
         "licence": "targets rendered by the user; texts CC0-1.0 (written for invbench); "
@@ -149,9 +149,7 @@ def prepare_task_targets(spec: TaskSpec, source_dirs: Sequence[Path], cache: Mod
                     "layout": recipe.layout, "limit": limit,
                     "model": {k: model_info.get(k) for k in ("model_id", "weights_sha256")},
                     "libraries": library_versions()},
-        "files": files, "content_sha256": content_sha256(files),
-    }
-    atomic_write_bytes(partial / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
+    }, files)
     partial.rename(final)
     log(f"{spec.key}: {len(rows)} targets frozen in {final} (content {manifest['content_sha256']})")
     return final
@@ -169,4 +167,4 @@ def _copy(src: Path, dst: Path) -> None:
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    atomic_write_bytes(path, "".join(json.dumps(r) + "\n" for r in rows).encode("utf-8"))
+    atomic_write_bytes(path, jsonl_bytes(rows))
