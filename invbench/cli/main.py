@@ -30,7 +30,7 @@ for command in (evaluate_command, tasks_command, inverters_command, metrics_comm
                 leaderboard_command, compare_command, zoo_command, doctor_command,
                 prefetch_command, prepare_command):
     cli.add_command(command)
-cli.add_command(targets_group)  # `targets freeze` (and later `targets build`)
+cli.add_command(targets_group)  # `targets freeze` and `targets build`
 
 
 def main(argv: list[str] | None = None) -> None:

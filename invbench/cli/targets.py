@@ -1,4 +1,5 @@
-"""``invbench targets``: work with target sets (``freeze`` a folder into a pinned set)."""
+"""``invbench targets``: work with target sets (``freeze`` a folder into a pinned set, ``build``
+or ``--verify`` a shipped one)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from invbench.targets.builders.command import build_command
 from invbench.targets.freeze import freeze_target_set
 
 
@@ -15,7 +17,12 @@ def _count(n: int, noun: str) -> str:
 
 @click.group("targets")
 def targets_group() -> None:
-    """Target sets: freeze a folder of targets into a set a task can pin."""
+    """Target sets: freeze a folder of targets into a set a task can pin; rebuild or verify the
+    shipped ones."""
+
+
+# defined beside the builders: their `python -m` mains run it too, and they sit below the CLI
+targets_group.add_command(build_command)
 
 
 @targets_group.command("freeze")

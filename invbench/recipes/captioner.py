@@ -8,9 +8,8 @@ the recorded quality is the exact caption accuracy (greedy caption string equals
 caption) on test-split renders, whose captions training never sees. Same seed, same machine:
 bit-identical weights.
 
-    invbench zoo train captioner          # or: python -m invbench.recipes.captioner --seed 0
-    python -m invbench.recipes.captioner --seed 1 --name captioner-judge
-    python -m invbench.recipes.captioner --out-dir /tmp/c --set steps=500   # experiments
+    invbench zoo train captioner          # seed 0; `captioner-judge` is the seed-1 run
+    invbench zoo train captioner --out /tmp/c --set steps=500   # experiments
 """
 
 from __future__ import annotations
@@ -31,11 +30,17 @@ from invbench.models.zoo.shapes_captioner import (
 )
 from invbench.recipes.catalog import save_zoo_model
 from invbench.recipes.settings import (
-    optimiser_step,
+    learning_rate,
     output_folder,
-    recipe_main,
     recipe_record,
     resolve_settings,
+)
+from invbench.recipes.training_loop import (
+    LoopOutcome,
+    Optimiser,
+    adamw,
+    run_training,
+    training_session,
 )
 from invbench.worlds.shapes import caption, render, split_scenes, take_scenes
 
@@ -113,6 +118,38 @@ def exact_accuracy(net: CaptionerNet, scenes: list, batch_size: int = 250) -> fl
     return hits / len(scenes)
 
 
+def fit(
+    settings: dict[str, Any], config: CaptionerConfig, data_seed: int, name: str,
+    minutes: float | None,
+) -> tuple[CaptionerNet, LoopOutcome, float]:
+    """Train a fresh network; return it, the loop's outcome and the seconds rendering took."""
+    net = CaptionerNet(config)
+    optimizer = adamw(net, settings["lr"], settings["weight_decay"],
+                      exempt=lambda n, p: p.ndim < 2 or "pos" in n)
+    val_scenes = take_scenes("validation", settings["val_renders"], seed=settings["val_seed"])
+    started = time.perf_counter()
+    pool = TrainingPool(data_seed, settings["pool_scenes"], settings["batch_size"])
+    render_seconds = time.perf_counter() - started
+
+    def step_loss(step: int) -> tuple[torch.Tensor, dict[str, str]]:
+        pixels, captions = pool.batch()
+        inputs, labels = teacher_forcing(captions)
+        loss, exact = caption_loss(net(pixels, inputs), labels)
+        return loss.mean(), {"loss": f"{loss.mean().item():.3f}",
+                             "exact": f"{exact.float().mean():.2f}"}
+
+    def validate(steps: int) -> tuple[dict[str, Any], str]:
+        accuracy = exact_accuracy(net, val_scenes)
+        return ({"step": steps, "validation_exact": accuracy},
+                f"validation exact caption accuracy {accuracy:.3f}")
+
+    optimiser = Optimiser(net, optimizer, lambda step: learning_rate(step, settings),
+                          settings["grad_clip"])
+    outcome = run_training(name, settings["steps"], step_loss, optimiser, started=started,
+                           minutes=minutes, val_every=settings["val_every"], validate=validate)
+    return net, outcome, render_seconds
+
+
 def train(
     out_dir: Path | None = None,
     seed: int = 0,
@@ -127,97 +164,35 @@ def train(
     manifest says so); ``quick`` trains a few tiny steps into a temporary folder (for tests);
     ``overrides`` change entries of :data:`SETTINGS` or :class:`CaptionerConfig` fields.
     """
-    from tqdm import tqdm
-
     settings, config = resolve_settings(SETTINGS, QUICK, CaptionerConfig, quick, overrides)
     out_dir = output_folder(out_dir, name, quick)
-    data_seed = seed
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(settings["threads"])
-    torch.manual_seed(seed)
-    np.random.seed(seed)  # nothing here draws from it; fixed anyway
-    deterministic = torch.are_deterministic_algorithms_enabled()
-    torch.use_deterministic_algorithms(True)
-    try:
-        net = CaptionerNet(config)
-        decay = [p for n, p in net.named_parameters() if p.ndim >= 2 and "pos" not in n]
-        no_decay = [p for n, p in net.named_parameters() if p.ndim < 2 or "pos" in n]
-        optimizer = torch.optim.AdamW(
-            [
-                {"params": decay, "weight_decay": settings["weight_decay"]},
-                {"params": no_decay, "weight_decay": 0.0},
-            ],
-            lr=settings["lr"],
-        )
-        val_scenes = take_scenes("validation", settings["val_renders"], seed=settings["val_seed"])
-        start = time.perf_counter()
-        pool = TrainingPool(data_seed, settings["pool_scenes"], settings["batch_size"])
-        render_seconds = time.perf_counter() - start
-        history: list[dict[str, float]] = []
-        stopped_early = False
-        net.train()
-        bar = tqdm(range(settings["steps"]), desc=f"train {name}", unit="step")
-        step = 0
-        for step in bar:
-            if minutes is not None and time.perf_counter() - start > minutes * 60:
-                stopped_early = True
-                break
-            pixels, captions = pool.batch()
-            inputs, labels = teacher_forcing(captions)
-            loss, exact = caption_loss(net(pixels, inputs), labels)
-            optimiser_step(optimizer, net, loss.mean(), step, settings)
-            postfix = {"loss": f"{loss.mean().item():.3f}", "exact": f"{exact.float().mean():.2f}"}
-            if (step + 1) % settings["val_every"] == 0 or step + 1 == settings["steps"]:
-                accuracy = exact_accuracy(net, val_scenes)
-                history.append({"step": step + 1, "validation_exact": accuracy})
-                bar.write(f"step {step + 1}: validation exact caption accuracy {accuracy:.3f}")
-            bar.set_postfix(postfix)
-        steps_done = step + (0 if stopped_early else 1)
-        seconds = time.perf_counter() - start
-
+    with training_session(settings["threads"]):
+        torch.manual_seed(seed)
+        np.random.seed(seed)  # nothing here draws from it; fixed anyway
+        net, outcome, render_seconds = fit(settings, config, seed, name, minutes)
         test_scenes = take_scenes("test", settings["test_renders"], seed=settings["test_seed"])
         accuracy = exact_accuracy(net, test_scenes)
         net.eval()
-    finally:
-        torch.use_deterministic_algorithms(deterministic)
-
-    manifest = save_zoo_model(
-        Path(out_dir),
-        name=name,
-        architecture=ARCHITECTURE,
-        config=config.to_dict(),
-        state_dict=net.state_dict(),
-        recipe=recipe_record(
-            name, "invbench.recipes.captioner:train", seed, data_seed, quick, minutes,
-            settings, config,
-        ),
-        quality={
-            "exact_caption_accuracy": accuracy,
-            "test_renders": len(test_scenes),
-            "split": "test",
-            "test_seed": settings["test_seed"],
-            "validation": history,
-        },
-        training={
-            "seconds": round(seconds, 1),
-            "render_seconds": round(render_seconds, 1),
-            "steps": steps_done,
-            "samples_seen": steps_done * settings["batch_size"],
-            "stopped_early": stopped_early,
-        },
-    )
-    torch.set_num_threads(threads)  # after the manifest recorded the training thread count
+        manifest = save_zoo_model(
+            out_dir,
+            name=name,
+            architecture=ARCHITECTURE,
+            config=config.to_dict(),
+            state_dict=net.state_dict(),
+            recipe=recipe_record(name, "invbench.recipes.captioner:train", seed, seed, quick,
+                                 minutes, settings, config),
+            quality={
+                "exact_caption_accuracy": accuracy,
+                "test_renders": len(test_scenes),
+                "split": "test",
+                "test_seed": settings["test_seed"],
+                "validation": outcome.history,
+            },
+            training=outcome.training_record(settings["batch_size"],
+                                             render_seconds=round(render_seconds, 1)),
+        )
     print(
         f"{name}: exact caption accuracy {accuracy:.4f} on {len(test_scenes)} test renders, "
-        f"{seconds / 60:.1f} min -> {out_dir}"
+        f"{outcome.seconds / 60:.1f} min -> {out_dir}"
     )
     return manifest
-
-
-def main(argv: list[str] | None = None) -> None:
-    recipe_main(train, "Train a Shapes-world captioner (mini zoo).", "captioner", argv)
-
-
-if __name__ == "__main__":
-    main()

@@ -25,41 +25,49 @@ from invbench.plugins.registry import Registry
 
 @dataclass(frozen=True)
 class ZooRecipe:
-    recipe: str  # "module:function"; called as function(out_dir=..., **kwargs)
+    """How zoo model ``name`` is trained: ``recipe(out_dir=..., **kwargs)``."""
+
+    name: str
+    recipe: str  # "module:function", imported only when the model is trained
     kwargs: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
 
 ZOO: Registry[ZooRecipe] = Registry("zoo model")
-for _name, _recipe in {
-    "captioner": ZooRecipe(
+for _entry in (
+    ZooRecipe(
+        "captioner",
         "invbench.recipes.captioner:train",
         {"seed": 0, "name": "captioner"},
         "Shapes-world captioner under inversion (image -> caption)",
     ),
-    "captioner-judge": ZooRecipe(
+    ZooRecipe(
+        "captioner-judge",
         "invbench.recipes.captioner:train",
         {"seed": 1, "name": "captioner-judge"},
         "Independent second captioner (other seed): the transfer judge",
     ),
-    "mini-clip": ZooRecipe(
+    ZooRecipe(
+        "mini-clip",
         "invbench.recipes.mini_clip:train",
         {"seed": 0, "name": "mini-clip"},
         "Image encoder aligned to frozen MiniLM sentence embeddings (CLIP score, FID/KID features)",
     ),
-    "generator": ZooRecipe(
+    ZooRecipe(
+        "generator",
         "invbench.recipes.generator:train",
         {"seed": 0, "name": "generator"},
         "Text-to-image rectified flow on frozen MiniLM token states (prompt -> image)",
     ),
-    "tts": ZooRecipe(
+    ZooRecipe(
+        "tts",
         "invbench.recipes.tts:train",
         {"seed": 0, "name": "tts"},
         "Text-to-speech on frozen MiniLM token-table rows, trained on espeak-ng speech "
         "(prompt -> 16 kHz audio)",
     ),
-}.items():
-    ZOO.add(_name, _recipe)
+):
+    ZOO.add(_entry.name, _entry)
 
 
 def save_zoo_model(

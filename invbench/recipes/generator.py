@@ -13,8 +13,8 @@ image (seed-0 noise, ``sample_steps`` Euler steps, bicubic to 64×64) the *judge
 captions exactly; the captioner under inversion is reported beside it. Same seed, same machine:
 bit-identical weights.
 
-    invbench zoo train generator         # or: python -m invbench.recipes.generator
-    python -m invbench.recipes.generator --out-dir /tmp/g --set steps=500   # experiments
+    invbench zoo train generator
+    invbench zoo train generator --out /tmp/g --set steps=500   # experiments
 """
 
 from __future__ import annotations
@@ -37,12 +37,17 @@ from invbench.models.zoo.generator_net import (
 )
 from invbench.recipes.catalog import save_zoo_model
 from invbench.recipes.settings import (
-    ema_update,
-    optimiser_step,
+    learning_rate,
     output_folder,
-    recipe_main,
     recipe_record,
     resolve_settings,
+)
+from invbench.recipes.training_loop import (
+    LoopOutcome,
+    Optimiser,
+    adamw,
+    run_training,
+    training_session,
 )
 from invbench.worlds.canonical_layout import canonical_scene
 from invbench.worlds.shapes import caption, render, split_scenes, take_scenes
@@ -163,6 +168,40 @@ def flow_times(batch: int, settings: dict[str, Any], steps: int, generator) -> t
     return torch.where(on_grid, grid, uniform)
 
 
+def fit(
+    settings: dict[str, Any], config: GeneratorConfig, seed: int, name: str,
+    minutes: float | None,
+) -> tuple[GeneratorNet, LoopOutcome, float]:
+    """Build the caption pool and train; return the weight average, the loop's outcome and the
+    seconds the pool took."""
+    generator = torch.Generator().manual_seed(seed)
+    net = GeneratorNet(config)
+    ema = copy.deepcopy(net).requires_grad_(False)
+    optimizer = adamw(net, settings["lr"], settings["weight_decay"])
+    val_captions = distinct_captions("validation", settings["val_captions"])
+    started = time.perf_counter()
+    pool = CaptionPool(seed, settings["pool_captions"], settings["batch_size"])
+    pool_seconds = time.perf_counter() - started
+
+    def step_loss(step: int) -> tuple[torch.Tensor, dict[str, str]]:
+        images, states, masks = pool.batch()
+        noise = torch.randn(images.shape, generator=generator)
+        t = flow_times(len(images), settings, config.sample_steps, generator)
+        x_t = (1 - t)[:, None, None, None] * noise + t[:, None, None, None] * images
+        loss = F.mse_loss(net(x_t, t, states, masks), images)
+        return loss, {"loss": f"{loss.item():.4f}"}
+
+    def validate(steps: int) -> tuple[dict[str, Any], str]:
+        scores = caption_accuracy(ema, val_captions, settings["noise_seed"])
+        return {"step": steps, "validation_exact": scores}, f"validation exact captions {scores}"
+
+    optimiser = Optimiser(net, optimizer, lambda step: learning_rate(step, settings),
+                          settings["grad_clip"], ema=ema, ema_decay=settings["ema"])
+    outcome = run_training(name, settings["steps"], step_loss, optimiser, started=started,
+                           minutes=minutes, val_every=settings["val_every"], validate=validate)
+    return ema, outcome, pool_seconds
+
+
 def train(
     out_dir: Path | None = None,
     seed: int = 0,
@@ -172,92 +211,34 @@ def train(
     **overrides: Any,
 ) -> dict[str, Any]:
     """Train the generator and write it to ``out_dir`` (default ``data/models/<name>``)."""
-    from tqdm import tqdm
-
     settings, config = resolve_settings(SETTINGS, QUICK, GeneratorConfig, quick, overrides)
     out_dir = output_folder(out_dir, name, quick)
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(settings["threads"])
-    torch.manual_seed(seed)
-    generator = torch.Generator().manual_seed(seed)
-    deterministic = torch.are_deterministic_algorithms_enabled()
-    torch.use_deterministic_algorithms(True)
-    try:
-        net = GeneratorNet(config)
-        ema = copy.deepcopy(net).requires_grad_(False)
-        optimizer = torch.optim.AdamW(
-            net.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"]
-        )
-        val_captions = distinct_captions("validation", settings["val_captions"])
-        start = time.perf_counter()
-        pool = CaptionPool(seed, settings["pool_captions"], settings["batch_size"])
-        pool_seconds = time.perf_counter() - start
-        history: list[dict[str, Any]] = []
-        stopped_early = False
-        bar = tqdm(range(settings["steps"]), desc=f"train {name}", unit="step")
-        step = 0
-        for step in bar:
-            if minutes is not None and time.perf_counter() - start > minutes * 60:
-                stopped_early = True
-                break
-            net.train()
-            images, states, masks = pool.batch()
-            noise = torch.randn(images.shape, generator=generator)
-            t = flow_times(len(images), settings, config.sample_steps, generator)
-            x_t = (1 - t)[:, None, None, None] * noise + t[:, None, None, None] * images
-            loss = F.mse_loss(net(x_t, t, states, masks), images)
-            optimiser_step(optimizer, net, loss, step, settings)
-            ema_update(ema, net, step, settings["ema"])
-            bar.set_postfix(loss=f"{loss.item():.4f}")
-            if (step + 1) % settings["val_every"] == 0 or step + 1 == settings["steps"]:
-                scores = caption_accuracy(ema, val_captions, settings["noise_seed"])
-                history.append({"step": step + 1, "validation_exact": scores})
-                bar.write(f"step {step + 1}: validation exact captions {scores}")
-        steps_done = step + (0 if stopped_early else 1)
-        seconds = time.perf_counter() - start
+    with training_session(settings["threads"]):
+        torch.manual_seed(seed)
+        ema, outcome, pool_seconds = fit(settings, config, seed, name, minutes)
         test_captions = distinct_captions("test", settings["test_captions"])
         scores = caption_accuracy(ema, test_captions, settings["noise_seed"])
-    finally:
-        torch.use_deterministic_algorithms(deterministic)
-
-    manifest = save_zoo_model(
-        Path(out_dir),
-        name=name,
-        architecture=ARCHITECTURE,
-        config=config.to_dict(),
-        state_dict=ema.state_dict(),
-        recipe=recipe_record(
-            name, "invbench.recipes.generator:train", seed, seed, quick, minutes,
-            settings, config,
-        ),
-        quality={
-            "judge_exact_caption_rate": scores["captioner-judge"],
-            "captioner_exact_caption_rate": scores["captioner"],
-            "test_captions": len(test_captions),
-            "split": "test",
-            "noise_seed": settings["noise_seed"],
-            "validation": history,
-        },
-        training={
-            "seconds": round(seconds, 1),
-            "pool_seconds": round(pool_seconds, 1),
-            "steps": steps_done,
-            "samples_seen": steps_done * settings["batch_size"],
-            "stopped_early": stopped_early,
-        },
-    )
-    torch.set_num_threads(threads)
+        manifest = save_zoo_model(
+            out_dir,
+            name=name,
+            architecture=ARCHITECTURE,
+            config=config.to_dict(),
+            state_dict=ema.state_dict(),
+            recipe=recipe_record(name, "invbench.recipes.generator:train", seed, seed, quick,
+                                 minutes, settings, config),
+            quality={
+                "judge_exact_caption_rate": scores["captioner-judge"],
+                "captioner_exact_caption_rate": scores["captioner"],
+                "test_captions": len(test_captions),
+                "split": "test",
+                "noise_seed": settings["noise_seed"],
+                "validation": outcome.history,
+            },
+            training=outcome.training_record(settings["batch_size"],
+                                             pool_seconds=round(pool_seconds, 1)),
+        )
     print(
         f"{name}: judge exact captions {scores['captioner-judge']:.4f} on "
-        f"{len(test_captions)} test captions, {seconds / 60:.1f} min -> {out_dir}"
+        f"{len(test_captions)} test captions, {outcome.seconds / 60:.1f} min -> {out_dir}"
     )
     return manifest
-
-
-def main(argv: list[str] | None = None) -> None:
-    recipe_main(train, "Train the Shapes-world generator (mini zoo).", "generator", argv)
-
-
-if __name__ == "__main__":
-    main()

@@ -23,14 +23,12 @@ the first group of 100, the mean R@1 over ``eval_groups`` disjoint groups of 100
 accuracy (how often an image's caption outscores the caption with the colours, or the shapes, of
 its first two objects swapped).
 
-Run with ``invbench zoo train mini-clip`` or ``python -m invbench.recipes.mini_clip``.
+Run with ``invbench zoo train mini-clip``.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -40,11 +38,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from invbench.contracts.errors import InvbenchError
 from invbench.models.zoo.mini_clip import ARCHITECTURE, MiniCLIPNet
-from invbench.recipes.mini_clip_data import build_pool, render_batch, swap_attribute
-from invbench.worlds.shapes import (
-    caption,
-    take_scenes,
+from invbench.recipes.mini_clip_data import Pool, build_pool
+from invbench.recipes.mini_clip_quality import retrieval_quality
+from invbench.recipes.settings import override_dataclass
+from invbench.recipes.training_loop import (
+    LoopOutcome,
+    Optimiser,
+    adamw,
+    run_training,
+    training_session,
 )
 
 
@@ -85,92 +89,8 @@ QUICK = Settings(
 )
 
 
-def default_out_dir(name: str) -> Path:
-    from invbench.fs.shipped import resource_dir
-
-    return resource_dir("data") / "models" / name
-
-
-# ---------------------------------------------------------------- data
-
-
-@torch.no_grad()
-def retrieval_quality(
-    net: MiniCLIPNet,
-    seed: int = 0,
-    groups: int = 5,
-    group_size: int = 100,
-    embed_texts=None,
-) -> dict[str, Any]:
-    """Retrieval among ``groups`` disjoint groups of ``group_size`` test pairs (unique captions).
-
-    ``embed_texts`` maps captions to MiniLM embeddings (default: ``load_minilm().encode``).
-    """
-    if embed_texts is None:
-        from invbench.models.minilm import load_minilm
-
-        embed_texts = load_minilm().encode
-    net.eval()
-    scenes = take_scenes("test", groups * group_size, seed=seed, unique=True)
-    images = render_batch(scenes).float().div(255.0)
-    image_emb = torch.cat(
-        [net.embed_images(images[i : i + 256]) for i in range(0, len(scenes), 256)]
-    )
-    text_emb = net.map_texts(embed_texts([caption(s) for s in scenes]))
-    r1, r5, t2i = [], [], []
-    for g in range(groups):
-        sl = slice(g * group_size, (g + 1) * group_size)
-        sims = image_emb[sl] @ text_emb[sl].T
-        own = sims.diagonal()[:, None]
-        ranks_i2t = (sims > own).sum(1)  # captions above the image's own
-        ranks_t2i = (sims.transpose(0, 1) > own).sum(1)  # images above the caption's own
-        r1.append(float((ranks_i2t == 0).float().mean()))
-        r5.append(float((ranks_i2t < 5).float().mean()))
-        t2i.append(float((ranks_t2i == 0).float().mean()))
-    tag = f"{group_size}"
-    binding = {
-        f"binding_{attribute}_swap_accuracy": round(
-            _swap_accuracy(net, scenes, image_emb, attribute, embed_texts), 4
-        )
-        for attribute in ("colour", "shape")
-    }
-    return {
-        f"image_to_text_r_at_1_{tag}": round(r1[0], 4),
-        f"image_to_text_r_at_5_{tag}": round(r5[0], 4),
-        f"text_to_image_r_at_1_{tag}": round(t2i[0], 4),
-        f"image_to_text_r_at_1_{tag}_mean_of_{groups}": round(float(np.mean(r1)), 4),
-        f"image_to_text_r_at_1_{tag}_groups": [round(r, 4) for r in r1],
-        f"image_to_text_r_at_5_{tag}_mean_of_{groups}": round(float(np.mean(r5)), 4),
-        f"text_to_image_r_at_1_{tag}_mean_of_{groups}": round(float(np.mean(t2i)), 4),
-        **binding,
-        "eval_split": "test",
-        "eval_seed": seed,
-        "eval_pairs": groups * group_size,
-    }
-
-
-def _swap_accuracy(net, scenes, image_emb, attribute: str, embed_texts) -> float:
-    """How often a scene's caption outscores the caption with ``attribute`` of its first two
-    objects (reading order) swapped, over scenes where the swap changes the caption."""
-    keep, swapped = [], []
-    for i, scene in enumerate(scenes):
-        objects = scene.ordered()
-        if len(objects) < 2 or getattr(objects[0], attribute) == getattr(objects[1], attribute):
-            continue
-        keep.append(i)
-        swapped.append(caption(swap_attribute(scene, 0, 1, attribute)))
-    if not keep:
-        return float("nan")
-    true = net.map_texts(embed_texts([caption(scenes[i]) for i in keep]))
-    false = net.map_texts(embed_texts(swapped))
-    images = image_emb[keep]
-    return float(((images * true).sum(1) > (images * false).sum(1)).float().mean())
-
-
-# ---------------------------------------------------------------- training
-
-
-def _lr_at(step: int, s: Settings) -> float:
+def lr_schedule(step: int, s: Settings) -> float:
+    """Linear warmup to ``lr``, then cosine decay to ``min_lr_fraction`` of it."""
     if step < s.warmup_steps:
         return s.lr * (step + 1) / s.warmup_steps
     progress = (step - s.warmup_steps) / max(1, s.steps - s.warmup_steps)
@@ -202,140 +122,135 @@ def contrastive_loss(
     return 0.5 * (F.cross_entropy(logits, target) + text_to_image)
 
 
-def fit(
-    settings: Settings,
-    seed: int = 0,
-    data_seed: int | None = None,
-    use_cache: bool = True,
-    progress: bool = True,
-) -> tuple[MiniCLIPNet, dict[str, Any]]:
-    """Build the data pool and train; return the network and training statistics."""
-    from tqdm.auto import tqdm
+class Batches:
+    """Batches of the pool in seeded per-epoch permutations, one jitter variant drawn per
+    scene; the loss of each under ``net``."""
 
-    s = settings
-    data_seed = seed if data_seed is None else data_seed
-    torch.set_num_threads(s.threads)
-    started = time.perf_counter()
-    pool = build_pool(s, data_seed, use_cache, progress)
-    data_seconds = time.perf_counter() - started
+    def __init__(self, pool: Pool, settings: Settings, rng: np.random.Generator) -> None:
+        self.pool, self.settings, self.rng = pool, settings, rng
+        self.n = pool.caption_ids.numel()
+        self.order = rng.permutation(self.n)
+        self.cursor = 0
 
-    torch.manual_seed(seed)
-    rng = np.random.default_rng([seed, 1])
-    net = MiniCLIPNet(
-        s.widths, s.extra_convs, s.flat_channels, s.d_feat, s.groups, temperature=s.temperature
-    )
-    decay = [p for n, p in net.named_parameters() if p.ndim >= 2 and "text_map" not in n]
-    other = [p for n, p in net.named_parameters() if not (p.ndim >= 2 and "text_map" not in n)]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": s.weight_decay}, {"params": other, "weight_decay": 0}],
-        lr=s.lr,
-    )
-    n = pool.caption_ids.numel()
-    order = rng.permutation(n)
-    cursor = 0
-    losses = []
-    net.train()
-    bar = tqdm(range(s.steps), desc="mini-clip", unit="step", disable=not progress)
-    for step in bar:
-        if cursor + s.batch_size > n:
-            order, cursor = rng.permutation(n), 0
-        idx = torch.from_numpy(order[cursor : cursor + s.batch_size])
-        cursor += s.batch_size
-        variant = torch.from_numpy(rng.integers(0, s.jitter_variants, size=len(idx)))
+    def loss(self, net: MiniCLIPNet) -> torch.Tensor:
+        s, pool = self.settings, self.pool
+        if self.cursor + s.batch_size > self.n:
+            self.order, self.cursor = self.rng.permutation(self.n), 0
+        idx = torch.from_numpy(self.order[self.cursor : self.cursor + s.batch_size])
+        self.cursor += s.batch_size
+        variant = torch.from_numpy(self.rng.integers(0, s.jitter_variants, size=len(idx)))
         pixels = pool.images[variant, idx].float().div_(255.0)
         ids = pool.caption_ids[idx]
-        for group in optimizer.param_groups:
-            group["lr"] = _lr_at(step, s)
         image_emb = net.embed_images(pixels)
         text_emb = net.map_texts(pool.embeddings[ids])
         negative_ids = pool.negative_ids[idx]
         negative_emb = None
         if s.hard_negatives:
             negative_emb = net.map_texts(pool.embeddings[negative_ids.clamp(min=0)])
-        loss = contrastive_loss(
+        return contrastive_loss(
             image_emb, text_emb, ids, net.logit_scale.exp(), negative_emb, negative_ids
         )
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), s.grad_clip)
-        optimizer.step()
+
+
+def fit(
+    settings: Settings, seed: int = 0, data_seed: int | None = None, use_cache: bool = True,
+    progress: bool = True,
+) -> tuple[MiniCLIPNet, LoopOutcome, dict[str, Any]]:
+    """Build the data pool and train; return the network, the loop's outcome and the data
+    facts the manifest records."""
+    s = settings
+    data_seed = seed if data_seed is None else data_seed
+    started = time.perf_counter()
+    pool = build_pool(s.train_scenes, s.jitter_variants, s.hard_negatives, data_seed,
+                      use_cache, progress)
+    data_seconds = time.perf_counter() - started
+    torch.manual_seed(seed)  # after the pool: the weights do not depend on how it was built
+    rng = np.random.default_rng([seed, 1])
+    net = MiniCLIPNet(
+        s.widths, s.extra_convs, s.flat_channels, s.d_feat, s.groups, temperature=s.temperature
+    )
+    optimizer = adamw(net, s.lr, s.weight_decay,
+                      exempt=lambda n, p: p.ndim < 2 or "text_map" in n)
+    batches = Batches(pool, s, rng)
+
+    def step_loss(step: int) -> tuple[torch.Tensor, dict[str, str]]:
+        loss = batches.loss(net)
+        return loss, {"loss": f"{loss.item():.3f}", "scale": f"{net.logit_scale.exp():.1f}"}
+
+    def clamp_scale() -> None:
         with torch.no_grad():
             net.logit_scale.clamp_(max=math.log(s.max_logit_scale))
-        losses.append(loss.item())
-        if step % 20 == 0 or step == s.steps - 1:
-            bar.set_postfix(
-                loss=f"{np.mean(losses[-20:]):.3f}", scale=f"{net.logit_scale.exp():.1f}"
-            )
+
+    optimiser = Optimiser(net, optimizer, lambda step: lr_schedule(step, s), s.grad_clip,
+                          after_step=clamp_scale)
+    outcome = run_training("mini-clip", s.steps, step_loss, optimiser, started=started,
+                           progress=progress)
     net.eval()
-    stats = {
-        "seconds": round(time.perf_counter() - started, 1),
-        "data_seconds": round(data_seconds, 1),
-        "caption_embeddings_from_cache": pool.captions_from_cache,
-        "train_seconds": round(time.perf_counter() - started - data_seconds, 1),
-        "steps": s.steps,
-        "images_seen": s.steps * s.batch_size,
-        "train_pairs": n,
-        "distinct_train_captions": int(pool.caption_ids.max()) + 1,
-        "hard_negative_captions": int(pool.embeddings.shape[0] - pool.caption_ids.max() - 1),
-        "pairs_with_hard_negative": int((pool.negative_ids >= 0).sum()),
-        "final_loss": round(float(np.mean(losses[-50:])), 4),
+    facts = {"data_seconds": round(data_seconds, 1),
+             "caption_embeddings_from_cache": pool.captions_from_cache,
+             "train_pairs": batches.n,
+             "distinct_train_captions": int(pool.caption_ids.max()) + 1,
+             "hard_negative_captions": int(pool.embeddings.shape[0] - pool.caption_ids.max() - 1),
+             "pairs_with_hard_negative": int((pool.negative_ids >= 0).sum())}
+    return net, outcome, facts
+
+
+def training_stats(settings: Settings, outcome: LoopOutcome, facts: dict[str, Any],
+                   eval_seconds: float, net: MiniCLIPNet) -> dict[str, Any]:
+    """The manifest's ``training`` (the recipe's own layout, kept from the shipped manifest)."""
+    return {
+        "seconds": round(outcome.seconds + eval_seconds, 1),
+        "data_seconds": facts["data_seconds"],
+        "caption_embeddings_from_cache": facts["caption_embeddings_from_cache"],
+        "train_seconds": round(outcome.seconds - facts["data_seconds"], 1),
+        "steps": outcome.steps,
+        "images_seen": outcome.steps * settings.batch_size,
+        **{k: facts[k] for k in ("train_pairs", "distinct_train_captions",
+                                 "hard_negative_captions", "pairs_with_hard_negative")},
+        "final_loss": round(float(np.mean(outcome.losses[-50:])), 4),
         "final_logit_scale": round(net.logit_scale.exp().item(), 2),
+        "eval_seconds": round(eval_seconds, 1),
     }
-    return net, stats
 
 
 def train(
-    out_dir: Path | None = None, seed: int = 0, name: str = "mini-clip", quick: bool = False
-) -> dict:
+    out_dir: Path | None = None, seed: int = 0, name: str = "mini-clip",
+    minutes: float | None = None, quick: bool = False, **overrides: Any,
+) -> dict[str, Any]:
     """Train mini-CLIP, measure retrieval on held-out test pairs and write the zoo folder.
 
-    ``quick`` trains a few steps on a tiny pool into a temporary folder (for tests).
-    Returns the manifest.
+    ``quick`` trains a few steps on a tiny pool into a temporary folder (for tests);
+    ``overrides`` change fields of :class:`Settings`. Returns the manifest.
     """
     from invbench.recipes.catalog import recipe_command, save_zoo_model
+    from invbench.recipes.settings import output_folder
 
-    settings = QUICK if quick else Settings()
-    if out_dir is None:
-        out_dir = Path(tempfile.mkdtemp(prefix="mini-clip-")) if quick else default_out_dir(name)
-    net, stats = fit(settings, seed=seed, use_cache=not quick, progress=not quick)
-    eval_started = time.perf_counter()
-    quality = retrieval_quality(
-        net, settings.eval_seed, settings.eval_groups, settings.eval_group_size
-    )
-    stats["eval_seconds"] = round(time.perf_counter() - eval_started, 1)
-    stats["seconds"] = round(stats["seconds"] + stats["eval_seconds"], 1)
-    recipe = {
-        "command": recipe_command(name),
-        "seed": seed,
-        "data_seed": seed,
-        "settings": {**asdict(settings), "quick": quick},
-        "train_split": "train",
-        "text_encoder": "all-MiniLM-L6-v2 (frozen)",
-    }
-    return save_zoo_model(
-        Path(out_dir),
-        name=name,
-        architecture=ARCHITECTURE,
-        config=dict(net.config),
-        state_dict=net.state_dict(),
-        recipe=recipe,
-        quality=quality,
-        training=stats,
-    )
-
-
-def main(argv: list[str] | None = None) -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", type=Path, default=None)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--name", default="mini-clip")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    manifest = train(args.out_dir, seed=args.seed, name=args.name, quick=args.quick)
-    print(json.dumps({"quality": manifest["quality"], "training": manifest["training"]}, indent=2))
-
-
-if __name__ == "__main__":
-    main()
+    if minutes is not None:
+        raise InvbenchError("mini-clip: its recipe has no time cap (leave out --minutes)")
+    settings = override_dataclass(QUICK if quick else Settings(), overrides)
+    out_dir = output_folder(out_dir, name, quick)
+    with training_session(settings.threads, deterministic=False):
+        net, outcome, facts = fit(settings, seed=seed, use_cache=not quick, progress=not quick)
+        eval_started = time.perf_counter()
+        quality = retrieval_quality(
+            net, settings.eval_seed, settings.eval_groups, settings.eval_group_size
+        )
+        recipe = {
+            "command": recipe_command(name),
+            "seed": seed,
+            "data_seed": seed,
+            "settings": {**asdict(settings), "quick": quick},
+            "train_split": "train",
+            "text_encoder": "all-MiniLM-L6-v2 (frozen)",
+        }
+        return save_zoo_model(
+            out_dir,
+            name=name,
+            architecture=ARCHITECTURE,
+            config=dict(net.config),
+            state_dict=net.state_dict(),
+            recipe=recipe,
+            quality=quality,
+            training=training_stats(settings, outcome, facts,
+                                    time.perf_counter() - eval_started, net),
+        )

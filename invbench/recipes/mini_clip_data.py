@@ -6,15 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from invbench.worlds.shapes import MAX_JITTER, Scene, caption, caption_split, render, take_scenes
-
-if TYPE_CHECKING:
-    from invbench.recipes.mini_clip import Settings
 
 
 def _rejitter(scene: Scene, rng: np.random.Generator) -> Scene:
@@ -109,17 +105,22 @@ def hard_negative(scene: Scene, rng: np.random.Generator) -> str | None:
     return caption(swap_attribute(scene, i, j, attribute))
 
 
-def build_pool(settings: Settings, data_seed: int, use_cache: bool, progress: bool) -> Pool:
+def build_pool(
+    train_scenes: int, jitter_variants: int, hard_negatives: bool, data_seed: int,
+    use_cache: bool, progress: bool,
+) -> Pool:
+    """The first ``train_scenes`` train-split scenes rendered ``jitter_variants`` times, their
+    captions' MiniLM embeddings and (with ``hard_negatives``) a swapped caption per scene."""
     from tqdm.auto import tqdm
 
-    scenes = take_scenes("train", settings.train_scenes, seed=data_seed)
+    scenes = take_scenes("train", train_scenes, seed=data_seed)
     texts = [caption(s) for s in scenes]
     distinct = list(dict.fromkeys(texts))
     index = {t: i for i, t in enumerate(distinct)}
     caption_ids = torch.tensor([index[t] for t in texts], dtype=torch.long)
     rng = np.random.default_rng([data_seed, 77])
     negative_ids = torch.full((len(scenes),), -1, dtype=torch.long)
-    if settings.hard_negatives:
+    if hard_negatives:
         for k, scene in enumerate(scenes):
             text = hard_negative(scene, rng)
             if text is not None and caption_split(text) == "train":  # never a test caption
@@ -127,17 +128,14 @@ def build_pool(settings: Settings, data_seed: int, use_cache: bool, progress: bo
                 if negative_ids[k] == len(distinct):
                     distinct.append(text)
     variants = []
-    for v in range(settings.jitter_variants):
+    for v in range(jitter_variants):
         batch = scenes if v == 0 else [_rejitter(s, rng) for s in scenes]
         rendered = np.empty((len(batch), 64, 64, 3), dtype=np.uint8)
         for i, scene in enumerate(
-            tqdm(batch, desc=f"render {v + 1}/{settings.jitter_variants}", disable=not progress)
+            tqdm(batch, desc=f"render {v + 1}/{jitter_variants}", disable=not progress)
         ):
             rendered[i] = render(scene)
         variants.append(torch.from_numpy(rendered).permute(0, 3, 1, 2))
     images = torch.stack(variants).contiguous()
     embeddings, from_cache = _encode_captions(distinct, use_cache, progress)
     return Pool(images, caption_ids, embeddings, negative_ids, from_cache)
-
-
-# ---------------------------------------------------------------- evaluation

@@ -14,8 +14,8 @@ Quality is the word error rate with which Whisper tiny.en transcribes the model'
 renderings of the same sentences is recorded beside it. Same seed, same machine, a fresh process:
 bit-identical weights (espeak-ng's output depends on what the process rendered before it).
 
-    invbench zoo train tts              # or: python -m invbench.recipes.tts
-    python -m invbench.recipes.tts --out-dir /tmp/t --set steps=300   # experiments
+    invbench zoo train tts
+    invbench zoo train tts --out /tmp/t --set steps=300   # experiments
 """
 
 from __future__ import annotations
@@ -33,12 +33,17 @@ from invbench.models.zoo.tts_net import ARCHITECTURE, TTSConfig, TTSNet, log_mag
 from invbench.models.zoo.tts_net import log_mel_from_log_magnitude as to_log_mel
 from invbench.recipes.catalog import save_zoo_model
 from invbench.recipes.settings import (
-    ema_update,
-    optimiser_step,
+    learning_rate,
     output_folder,
-    recipe_main,
     recipe_record,
     resolve_settings,
+)
+from invbench.recipes.training_loop import (
+    LoopOutcome,
+    Optimiser,
+    adamw,
+    run_training,
+    training_session,
 )
 from invbench.recipes.tts_corpus import AlignedSentence, build_corpus
 
@@ -147,6 +152,43 @@ def espeak_wer(sentences: list[str]) -> float:
     return round(corpus_wer(asr.run([espeak_waveform(s) for s in sentences]), sentences), 4)
 
 
+def fit(
+    settings: dict[str, Any], config: TTSConfig, seed: int, name: str, minutes: float | None,
+    minilm: Any,
+) -> tuple[TTSNet, LoopOutcome, dict[str, Any]]:
+    """Build the corpus and train; return the weight average, the loop's outcome and the
+    corpus facts the manifest records."""
+    from invbench.worlds.speech_world import split_sentences
+
+    table = minilm.token_embeddings.detach()
+    started = time.perf_counter()
+    corpus, dropped = build_corpus(
+        split_sentences("train", settings["train_sentences"], seed), minilm.tokenizer
+    )
+    facts = {"corpus_seconds": round(time.perf_counter() - started, 1),
+             "corpus_sentences": len(corpus), "corpus_dropped": dropped}
+    val_sentences = split_sentences("validation", settings["val_sentences"], seed)
+    net = TTSNet(config)
+    ema = copy.deepcopy(net).requires_grad_(False)
+    optimizer = adamw(net, settings["lr"], settings["weight_decay"])
+    batches = Batches(corpus, table, seed, settings["batch_size"])
+
+    def step_loss(step: int) -> tuple[torch.Tensor, dict[str, str]]:
+        loss, parts = losses(net, batches.batch(), settings)
+        return loss, {k: f"{v:.3f}" for k, v in parts.items()}
+
+    def validate(steps: int) -> tuple[dict[str, Any], str]:
+        scores = whisper_wer(ema, val_sentences, table, minilm.tokenizer)
+        return ({"step": steps, "validation_whisper_wer": scores["wer"]},
+                f"validation Whisper WER {scores}")
+
+    optimiser = Optimiser(net, optimizer, lambda step: learning_rate(step, settings),
+                          settings["grad_clip"], ema=ema, ema_decay=settings["ema"])
+    outcome = run_training(name, settings["steps"], step_loss, optimiser, started=started,
+                           minutes=minutes, val_every=settings["val_every"], validate=validate)
+    return ema, outcome, facts
+
+
 def train(
     out_dir: Path | None = None,
     seed: int = 0,
@@ -156,100 +198,44 @@ def train(
     **overrides: Any,
 ) -> dict[str, Any]:
     """Train the mini-TTS and write it to ``out_dir`` (default ``data/models/<name>``)."""
-    from tqdm import tqdm
-
     from invbench.models.minilm import load_minilm
     from invbench.worlds.espeak import espeak_version
     from invbench.worlds.speech_world import split_sentences
 
     settings, config = resolve_settings(SETTINGS, QUICK, TTSConfig, quick, overrides)
     out_dir = output_folder(out_dir, name, quick)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(settings["threads"])
-    torch.manual_seed(seed)
-    deterministic = torch.are_deterministic_algorithms_enabled()
-    torch.use_deterministic_algorithms(True)
-    minilm = load_minilm()
-    table = minilm.token_embeddings.detach()
-    try:
-        start = time.perf_counter()
-        corpus, dropped = build_corpus(
-            split_sentences("train", settings["train_sentences"], seed), minilm.tokenizer
-        )
-        corpus_seconds = time.perf_counter() - start
-        val_sentences = split_sentences("validation", settings["val_sentences"], seed)
-        net = TTSNet(config)
-        ema = copy.deepcopy(net).requires_grad_(False)
-        optimizer = torch.optim.AdamW(
-            net.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"]
-        )
-        batches = Batches(corpus, table, seed, settings["batch_size"])
-        history: list[dict[str, Any]] = []
-        stopped_early = False
-        bar = tqdm(range(settings["steps"]), desc=f"train {name}", unit="step")
-        step = 0
-        for step in bar:
-            if minutes is not None and time.perf_counter() - start > minutes * 60:
-                stopped_early = True
-                break
-            net.train()
-            loss, parts = losses(net, batches.batch(), settings)
-            optimiser_step(optimizer, net, loss, step, settings)
-            ema_update(ema, net, step, settings["ema"])
-            bar.set_postfix({k: f"{v:.3f}" for k, v in parts.items()})
-            if (step + 1) % settings["val_every"] == 0 or step + 1 == settings["steps"]:
-                scores = whisper_wer(ema, val_sentences, table, minilm.tokenizer)
-                history.append({"step": step + 1, "validation_whisper_wer": scores["wer"]})
-                bar.write(f"step {step + 1}: validation Whisper WER {scores}")
-        steps_done = step + (0 if stopped_early else 1)
-        seconds = time.perf_counter() - start
+    with training_session(settings["threads"]):
+        torch.manual_seed(seed)
+        minilm = load_minilm()
+        ema, outcome, facts = fit(settings, config, seed, name, minutes, minilm)
         shipped = half_precision(ema)  # measure the weights as they ship
         test_sentences = split_sentences("test", settings["test_sentences"], seed)
+        table = minilm.token_embeddings.detach()
         scores = whisper_wer(ema, test_sentences, table, minilm.tokenizer)
         reference_wer = espeak_wer(test_sentences)
-    finally:
-        torch.use_deterministic_algorithms(deterministic)
-
-    manifest = save_zoo_model(
-        Path(out_dir),
-        name=name,
-        architecture=ARCHITECTURE,
-        config=config.to_dict(),
-        state_dict=shipped,
-        recipe=recipe_record(
-            name, "invbench.recipes.tts:train", seed, seed, quick, minutes, settings, config
-        ),
-        quality={
-            "whisper_wer": scores["wer"],
-            "espeak_whisper_wer": reference_wer,
-            "asr": "whisper tiny.en, greedy; texts through Whisper's English normaliser",
-            "test_sentences": len(test_sentences),
-            "split": "test",
-            "examples": scores["examples"],
-            "validation": history,
-        },
-        training={
-            "seconds": round(seconds, 1),
-            "corpus_seconds": round(corpus_seconds, 1),
-            "corpus_sentences": len(corpus),
-            "corpus_dropped": dropped,
-            "espeak_ng": espeak_version(),
-            "steps": steps_done,
-            "samples_seen": steps_done * settings["batch_size"],
-            "stopped_early": stopped_early,
-        },
-    )
-    torch.set_num_threads(threads)
+        manifest = save_zoo_model(
+            out_dir,
+            name=name,
+            architecture=ARCHITECTURE,
+            config=config.to_dict(),
+            state_dict=shipped,
+            recipe=recipe_record(
+                name, "invbench.recipes.tts:train", seed, seed, quick, minutes, settings, config
+            ),
+            quality={
+                "whisper_wer": scores["wer"],
+                "espeak_whisper_wer": reference_wer,
+                "asr": "whisper tiny.en, greedy; texts through Whisper's English normaliser",
+                "test_sentences": len(test_sentences),
+                "split": "test",
+                "examples": scores["examples"],
+                "validation": outcome.history,
+            },
+            training=outcome.training_record(settings["batch_size"], **facts,
+                                             espeak_ng=espeak_version()),
+        )
     print(
         f"{name}: Whisper WER {scores['wer']:.3f} on {len(test_sentences)} test sentences "
-        f"(espeak-ng itself: {reference_wer:.3f}), {seconds / 60:.1f} min -> {out_dir}"
+        f"(espeak-ng itself: {reference_wer:.3f}), {outcome.seconds / 60:.1f} min -> {out_dir}"
     )
     return manifest
-
-
-def main(argv: list[str] | None = None) -> None:
-    recipe_main(train, "Train the mini text-to-speech model (mini zoo).", "tts", argv)
-
-
-if __name__ == "__main__":
-    main()

@@ -14,7 +14,6 @@ set appears under its name only once complete (one rename).
 from __future__ import annotations
 
 import io
-import json
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +32,8 @@ from invbench.fs.atomic import atomic_write_bytes, sha256_file
 from invbench.fs.cache import prepared_targets_dir
 from invbench.fs.png import png_from_pixels
 from invbench.store.stamps import library_versions, now_iso
-from invbench.targets.target_set import TargetSet, content_sha256, load_target_set
+from invbench.targets.manifest_writer import jsonl_bytes, write_manifest
+from invbench.targets.target_set import TargetSet, load_target_set
 
 
 def _encode(output: Any) -> tuple[str, bytes, dict[str, Any]]:
@@ -124,7 +124,6 @@ def prepare_task_targets(spec: TaskSpec, source_dirs: Sequence[Path], models: Mo
     if pool_rows:
         _write_jsonl(partial / "pool.jsonl", pool_rows)
     manifest = _manifest(spec, source, renders, partial, len(rows), len(pool_rows), limit)
-    atomic_write_bytes(partial / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
     partial.rename(final)
     log(f"{spec.key}: {len(rows)} targets frozen in {final} (content {manifest['content_sha256']})")
     return final
@@ -172,13 +171,14 @@ def _assemble(renders: _Renders, texts: Sequence[tuple[str, str]], layout: str, 
 
 def _manifest(spec: TaskSpec, source: TargetSet, renders: _Renders, partial: Path, count: int,
               pool_count: int, limit: int | None) -> dict[str, Any]:
-    """The frozen set's manifest: what made it, and the sha256 of every file in ``partial``."""
+    """Write the frozen set's manifest (what made it, and the sha256 of every file in
+    ``partial``) and return it."""
     ref, recipe = spec.targets, spec.targets.prepare
     files = {str(p.relative_to(partial)): sha256_file(p)
              for p in sorted(partial.rglob("*")) if p.is_file()}
     model_info = renders.model.describe() if hasattr(renders.model, "describe") else {}
     pool_ref = renders.pool_ref
-    return {
+    return write_manifest(partial, {
         "name": ref.name, "version": ref.version,
         "description": f"{spec.description.strip()} Rendered locally by `{ref.prepared_by}`.",
         "licence": "targets rendered by the user; texts CC0-1.0 (written for invbench); "
@@ -192,8 +192,7 @@ def _manifest(spec: TaskSpec, source: TargetSet, renders: _Renders, partial: Pat
                     "layout": recipe.layout, "limit": limit,
                     "model": {k: model_info.get(k) for k in ("model_id", "weights_sha256")},
                     "libraries": library_versions()},
-        "files": files, "content_sha256": content_sha256(files),
-    }
+    }, files)
 
 
 def _model_folder(ref: ModelRef) -> str:
@@ -208,4 +207,4 @@ def _copy(src: Path, dst: Path) -> None:
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    atomic_write_bytes(path, "".join(json.dumps(r) + "\n" for r in rows).encode("utf-8"))
+    atomic_write_bytes(path, jsonl_bytes(rows))

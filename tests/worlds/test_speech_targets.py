@@ -18,6 +18,7 @@ import pytest
 import soundfile as sf
 
 from invbench.targets.builders import transcripts_mini as st
+from invbench.targets.target_set import content_sha256
 
 SET_DIR = Path(__file__).resolve().parents[2] / "data" / "targets" / "transcripts-mini"
 
@@ -61,13 +62,13 @@ def test_manifest_hashes_match_files(manifest: dict) -> None:
     assert set(files) == on_disk
     for rel, sha in files.items():
         assert hashlib.sha256((SET_DIR / rel).read_bytes()).hexdigest() == sha, rel
-    assert st.content_sha256(files) == manifest["content_sha256"]
+    assert content_sha256(files) == manifest["content_sha256"]
 
 
 def test_content_hash_ignores_key_order() -> None:
     files = {"b": "2", "a": "1"}
     expected = hashlib.sha256(b"a\t1\nb\t2\n").hexdigest()
-    assert st.content_sha256(files) == st.content_sha256(dict(sorted(files.items()))) == expected
+    assert content_sha256(files) == content_sha256(dict(sorted(files.items()))) == expected
 
 
 def test_wavs_are_valid_16k_mono(manifest: dict, records: list[dict]) -> None:

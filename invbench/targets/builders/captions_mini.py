@@ -7,7 +7,7 @@ natural image provably reaches the target and a failure is the inverter's. The s
 a *pool* of 200 further natural test-split renders (not targets): FID and KID compare recovered
 images with it. Run::
 
-    python -m invbench.targets.builders.captions_mini --out data/targets/captions-mini
+    invbench targets build captions-mini [--out data/targets/captions-mini]
 
 The renders are pure functions of the world's code and the seeds below, so ``--verify`` re-renders
 every image and checks the stored pixels equal them.
@@ -15,21 +15,20 @@ every image and checks the stored pixels equal them.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from invbench.fs.atomic import atomic_write_bytes, sha256_file
 from invbench.fs.png import png_from_array
-from invbench.targets.target_set import content_sha256
+from invbench.targets.builders.catalog import SetBuilder, build_command_line
+from invbench.targets.builders.command import module_main
+from invbench.targets.manifest_writer import SetWriter
 from invbench.worlds.shapes import IMAGE_SIZE, Scene, caption, render, take_scenes
 
 NAME = "captions-mini"
 VERSION = 1
-DEFAULT_OUT = Path("data/targets") / NAME
 TARGET_COUNT = 48
 CANDIDATES = 120  # test-split scenes with distinct captions, in stream order
 TARGET_SEED = 11
@@ -69,28 +68,22 @@ def build(out: Path) -> dict:
     if len(chosen) < TARGET_COUNT:
         raise SystemExit(f"only {len(chosen)} of {CANDIDATES} candidates pass; need more")
     rejected = sum(not ok for ok in keep[: candidates.index(chosen[-1]) + 1])
-    files: dict[str, str] = {}
-
-    def write(rel: str, data: bytes) -> None:
-        atomic_write_bytes(out / rel, data)
-        files[rel] = sha256_file(out / rel)
-
+    writer = SetWriter(out)
     rows = []
     for i, scene in enumerate(chosen):
         rel = f"images/cap-{i:03d}.png"
-        write(rel, png_from_array(render(scene)))
+        writer.write(rel, png_from_array(render(scene)))
         rows.append({"id": f"cap-{i:03d}", "target": {"text": caption(scene)},
                      "hidden": {"image": rel},
                      "metadata": {"objects": len(scene.objects), "background": scene.background}})
     pool = []
     for i, scene in enumerate(pool_scenes()):
         rel = f"pool/pool-{i:03d}.png"
-        write(rel, png_from_array(render(scene)))
+        writer.write(rel, png_from_array(render(scene)))
         pool.append({"id": f"pool-{i:03d}", "image": rel})
-    write("targets.jsonl", "".join(json.dumps(r) + "\n" for r in rows).encode())
-    write("pool.jsonl", "".join(json.dumps(r) + "\n" for r in pool).encode())
-    judges = {name: load_zoo_weights(name).sha256 for name in JUDGES}
-    manifest = {
+    writer.write_jsonl("targets.jsonl", rows)
+    writer.write_jsonl("pool.jsonl", pool)
+    return writer.finish({
         "name": NAME,
         "version": VERSION,
         "description": "Shapes-world test-split captions (unseen in training) with reference "
@@ -101,19 +94,15 @@ def build(out: Path) -> dict:
         "pool": "pool.jsonl",
         "pool_count": len(pool),
         "made_by": {
-            "command": "python -m invbench.targets.builders.captions_mini",
+            "command": build_command_line(NAME),
             "world": "invbench.worlds.shapes",
             "targets": f"first {TARGET_COUNT} of take_scenes('test', {CANDIDATES}, "
             f"seed={TARGET_SEED}, unique=True) whose render every judge captions exactly",
             "rejected_before_last_kept": rejected,
             "pool": f"take_scenes('test', {POOL_COUNT}, seed={POOL_SEED})",
-            "judges_sha256": judges,
+            "judges_sha256": {name: load_zoo_weights(name).sha256 for name in JUDGES},
         },
-        "files": files,
-        "content_sha256": content_sha256(files),
-    }
-    atomic_write_bytes(out / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
-    return manifest
+    })
 
 
 def verify(root: Path) -> list[str]:
@@ -134,27 +123,8 @@ def verify(root: Path) -> list[str]:
     return bad
 
 
-def target_set_main(
-    argv: list[str] | None, doc: str, default_out: Path, build, verify,
-) -> int:
-    """The command line shared by the generated target-set builders: build into ``--out``, or
-    ``--verify`` the stored files against a re-run of their recipe."""
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=default_out)
-    parser.add_argument("--verify", action="store_true", help="check, do not write")
-    args = parser.parse_args(argv)
-    if args.verify:
-        bad = verify(args.out)
-        print("all files match" if not bad else f"{len(bad)} differ: {bad[:5]}")
-        return 1 if bad else 0
-    manifest = build(args.out)
-    print(f"wrote {manifest['count']} targets and {manifest.get('pool_count', 0)} pool images to "
-          f"{args.out}; content_sha256 {manifest['content_sha256']}")
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    return target_set_main(argv, __doc__, DEFAULT_OUT, build, verify)
+BUILDER = SetBuilder(NAME, build, verify)
+main = module_main(NAME)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ Whisper rather than the TTS or the inverter. The TTS clips themselves are not fi
 float WAV, so a re-synthesis of the hidden sentence matches its target exactly. Run (needs
 espeak-ng, as the TTS recipe does; evaluation does not)::
 
-    python -m invbench.targets.builders.clips_mini --out data/targets/clips-mini
+    invbench targets build clips-mini [--out data/targets/clips-mini]
 
 ``--verify`` re-synthesises every clip and checks the stored samples match (to 1e-4, the
 rounding a different CPU's float arithmetic could change).
@@ -27,14 +27,13 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from invbench.fs.atomic import atomic_write_bytes, sha256_file
 from invbench.models.zoo.tts_net import SAMPLE_RATE
-from invbench.targets.builders.captions_mini import target_set_main
-from invbench.targets.target_set import content_sha256
+from invbench.targets.builders.catalog import SetBuilder, build_command_line
+from invbench.targets.builders.command import module_main
+from invbench.targets.manifest_writer import SetWriter
 
 NAME = "clips-mini"
 VERSION = 1
-DEFAULT_OUT = Path("data/targets") / NAME
 TARGET_COUNT = 40
 CANDIDATES = 120  # distinct test-split sentences, in stream order
 TARGET_SEED = 31
@@ -86,22 +85,17 @@ def build(out: Path) -> dict:
     rejected = chosen[-1] + 1 - len(chosen)
     sentences = [candidates[i] for i in chosen]
     clips = synthesise(sentences)
-    files: dict[str, str] = {}
-
-    def write(rel: str, data: bytes) -> None:
-        atomic_write_bytes(out / rel, data)
-        files[rel] = sha256_file(out / rel)
-
+    writer = SetWriter(out)
     rows = []
     for n, (sentence, clip) in enumerate(zip(sentences, clips, strict=True)):
         rel = f"audio/tts-{n:03d}.wav"
-        write(rel, wav(clip))
+        writer.write(rel, wav(clip))
         rows.append({"id": f"tts-{n:03d}", "target": {"audio": rel},
                      "hidden": {"text": sentence},
                      "metadata": {"words": len(sentence.split()),
                                   "seconds": round(len(clip) / SAMPLE_RATE, 3)}})
-    write("targets.jsonl", "".join(json.dumps(r) + "\n" for r in rows).encode())
-    manifest = {
+    writer.write_jsonl("targets.jsonl", rows)
+    return writer.finish({
         "name": NAME,
         "version": VERSION,
         "description": "Clips the mini-zoo TTS rendered from test-split speech-world sentences "
@@ -110,7 +104,7 @@ def build(out: Path) -> dict:
         "count": len(rows),
         "sample_rate": SAMPLE_RATE,
         "made_by": {
-            "command": "python -m invbench.targets.builders.clips_mini",
+            "command": build_command_line(NAME),
             "tts": TTS,
             "targets": f"first {TARGET_COUNT} of split_sentences('test', {CANDIDATES}, "
             f"seed={TARGET_SEED}) whose espeak-ng rendering Whisper tiny.en transcribes exactly",
@@ -118,11 +112,7 @@ def build(out: Path) -> dict:
             "espeak_ng": espeak_version(),
             "models_sha256": {TTS: load_zoo_weights(TTS).sha256},
         },
-        "files": files,
-        "content_sha256": content_sha256(files),
-    }
-    atomic_write_bytes(out / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
-    return manifest
+    })
 
 
 def verify(root: Path) -> list[str]:
@@ -139,8 +129,8 @@ def verify(root: Path) -> list[str]:
     return bad
 
 
-def main(argv: list[str] | None = None) -> int:
-    return target_set_main(argv, __doc__, DEFAULT_OUT, build, verify)
+BUILDER = SetBuilder(NAME, build, verify, needs=("espeak-ng",))
+main = module_main(NAME)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ shows what its prompt says and prompt recovery has a right answer; the captioner
 in the captioner family (``captioner``, which the ``captioner-bridge`` inverter uses) plays no
 part in the choice. Run::
 
-    python -m invbench.targets.builders.images_mini --out data/targets/images-mini
+    invbench targets build images-mini [--out data/targets/images-mini]
 
 ``--verify`` regenerates every image and checks the stored pixels match (up to one 8-bit level,
 the rounding a different CPU's float arithmetic could flip).
@@ -22,15 +22,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from invbench.fs.atomic import atomic_write_bytes, sha256_file
 from invbench.fs.png import png_from_array
-from invbench.targets.builders.captions_mini import target_set_main
-from invbench.targets.target_set import content_sha256
+from invbench.targets.builders.catalog import SetBuilder, build_command_line
+from invbench.targets.builders.command import module_main
+from invbench.targets.manifest_writer import SetWriter
 from invbench.worlds.shapes import IMAGE_SIZE, caption, take_scenes
 
 NAME = "images-mini"
 VERSION = 1
-DEFAULT_OUT = Path("data/targets") / NAME
 TARGET_COUNT = 40
 CANDIDATES = 80  # distinct test-split captions, in stream order
 TARGET_SEED = 21
@@ -75,22 +74,16 @@ def build(out: Path) -> dict:
     if len(chosen) < TARGET_COUNT:
         raise SystemExit(f"only {len(chosen)} of {CANDIDATES} generated images pass; need more")
     rejected = chosen[-1] + 1 - len(chosen)
-    files: dict[str, str] = {}
-
-    def write(rel: str, data: bytes) -> None:
-        atomic_write_bytes(out / rel, data)
-        files[rel] = sha256_file(out / rel)
-
+    writer = SetWriter(out)
     rows = []
     for n, i in enumerate(chosen):
         rel = f"images/gen-{n:03d}.png"
-        write(rel, png_from_array(arrays[i]))
+        writer.write(rel, png_from_array(arrays[i]))
         rows.append({"id": f"gen-{n:03d}", "target": {"image": rel},
                      "hidden": {"text": captions[i]},
                      "metadata": {"words": len(captions[i].split())}})
-    write("targets.jsonl", "".join(json.dumps(r) + "\n" for r in rows).encode())
-    models = {name: load_zoo_weights(name).sha256 for name in (GENERATOR, JUDGE)}
-    manifest = {
+    writer.write_jsonl("targets.jsonl", rows)
+    return writer.finish({
         "name": NAME,
         "version": VERSION,
         "description": "Images the mini-zoo generator drew from test-split Shapes captions "
@@ -99,20 +92,16 @@ def build(out: Path) -> dict:
         "count": len(rows),
         "image_size": [IMAGE_SIZE, IMAGE_SIZE],
         "made_by": {
-            "command": "python -m invbench.targets.builders.images_mini",
+            "command": build_command_line(NAME),
             "generator": GENERATOR,
             "noise_seed": NOISE_SEED,
             "targets": f"first {TARGET_COUNT} of take_scenes('test', {CANDIDATES}, "
             f"seed={TARGET_SEED}, unique=True) whose generated image {JUDGE} captions "
             "exactly",
             "rejected_before_last_kept": rejected,
-            "models_sha256": models,
+            "models_sha256": {name: load_zoo_weights(name).sha256 for name in (GENERATOR, JUDGE)},
         },
-        "files": files,
-        "content_sha256": content_sha256(files),
-    }
-    atomic_write_bytes(out / "manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
-    return manifest
+    })
 
 
 def verify(root: Path) -> list[str]:
@@ -130,8 +119,8 @@ def verify(root: Path) -> list[str]:
     return bad
 
 
-def main(argv: list[str] | None = None) -> int:
-    return target_set_main(argv, __doc__, DEFAULT_OUT, build, verify)
+BUILDER = SetBuilder(NAME, build, verify)
+main = module_main(NAME)
 
 
 if __name__ == "__main__":

@@ -4,34 +4,35 @@ Each target is a short English sentence written for invbench; its hidden referen
 rendering, so PESQ/STOI have a clean reference and the whole set can be rebuilt offline, byte for
 byte, by anyone with the same espeak-ng version. Run::
 
-    python -m invbench.targets.builders.transcripts_mini --out data/targets/transcripts-mini
-    --check-whisper
+    invbench targets build transcripts-mini --check-whisper [--out data/targets/transcripts-mini]
 
 ``--check-whisper`` proves every rendering is transcribed exactly by Whisper tiny.en (after
 Whisper's English normaliser), so a failed inversion is the inverter's fault, not the target's.
+``--verify`` renders every sentence again and checks every file, the manifest included, is
+byte-identical (without Whisper: the recorded check is carried over).
 """
 
 from __future__ import annotations
 
-import argparse
+import io
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly
 
-from invbench.fs.atomic import sha256_file
-from invbench.targets.target_set import content_sha256
+from invbench.targets.builders.catalog import SetBuilder, build_command_line
+from invbench.targets.builders.command import module_main
+from invbench.targets.manifest_writer import MANIFEST, SetWriter, manifest_bytes, manifest_for
 from invbench.worlds.target_sentences import SENTENCES
 
 NAME = "transcripts-mini"
 VERSION = 1
-DEFAULT_OUT = Path("data/targets") / NAME
 
 # Rendering settings. Changing any of them changes every WAV, so it means a new set version.
 VOICE = "en-us"
@@ -43,7 +44,6 @@ RESAMPLE_UP, RESAMPLE_DOWN = 320, 441  # 22050 * 320 / 441 = 16000
 PEAK = 0.5  # peak amplitude after normalisation: leaves head-room for inverters' perturbations
 TRIM_THRESHOLD = 0.01  # |sample| below this (after normalisation) counts as silence
 PAD_SECONDS = 0.1  # silence kept (or added) before the first and after the last loud sample
-
 
 def espeak_version() -> str:
     """The ``espeak-ng --version`` line: renders are only byte-stable within one version."""
@@ -88,10 +88,17 @@ def render(text: str, workdir: Path) -> np.ndarray:
     return np.round(x * 32767.0).astype(np.int16)
 
 
+def wav_bytes(samples: np.ndarray) -> bytes:
+    """int16 samples as a 16 kHz mono PCM_16 WAV file's bytes."""
+    buffer = io.BytesIO()
+    sf.write(buffer, samples, SAMPLE_RATE, subtype="PCM_16", format="WAV")
+    return buffer.getvalue()
+
+
 def write_wav(path: Path, samples: np.ndarray) -> None:
     """Write int16 samples as a 16 kHz mono PCM_16 WAV."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(path, samples, SAMPLE_RATE, subtype="PCM_16", format="WAV")
+    path.write_bytes(wav_bytes(samples))
 
 
 def render_to_wav(text: str, path: Path) -> None:
@@ -105,7 +112,7 @@ def target_id(index: int) -> str:
     return f"t{index:03d}"
 
 
-def check_whisper(texts: list[str], audio: list[np.ndarray]) -> dict[str, object]:
+def check_whisper_transcribes(texts: list[str], audio: list[np.ndarray]) -> dict[str, object]:
     """Transcribe every rendering with Whisper tiny.en; print and summarise normalised errors.
 
     Arrays go straight to the model because ffmpeg is not a dependency of invbench.
@@ -141,34 +148,24 @@ def check_whisper(texts: list[str], audio: list[np.ndarray]) -> dict[str, object
     }
 
 
-def build(out: Path, with_whisper: bool = False) -> dict[str, object]:
-    """Render every sentence, write ``targets.jsonl``, the WAVs and ``manifest.json`` to ``out``."""
-    audio_dir = out / "audio"
-    audio_dir.mkdir(parents=True, exist_ok=True)
-    for stale in audio_dir.glob("t*.wav"):  # a shorter sentence list must not leave orphans
-        stale.unlink()
-    rendered: list[np.ndarray] = []
-    lines: list[str] = []
+def render_set(writer: SetWriter) -> list[np.ndarray]:
+    """Render every sentence; write ``targets.jsonl`` and the WAVs (in that order, which the
+    manifest's file list keeps) through ``writer``; return the samples."""
     with tempfile.TemporaryDirectory() as tmp:
-        for index, text in enumerate(SENTENCES):
-            samples = render(text, Path(tmp))
-            rel = f"audio/{target_id(index)}.wav"
-            write_wav(out / rel, samples)
-            rendered.append(samples)
-            record = {
-                "id": target_id(index),
-                "target": {"text": text},
-                "hidden": {"audio": rel},
-                "metadata": {
-                    "words": len(text.split()),
-                    "seconds": round(samples.size / SAMPLE_RATE, 3),
-                },
-            }
-            lines.append(json.dumps(record, ensure_ascii=False) + "\n")
-    (out / "targets.jsonl").write_text("".join(lines), encoding="utf-8")
-    rels = ["targets.jsonl"] + [f"audio/{target_id(i)}.wav" for i in range(len(SENTENCES))]
-    files = {rel: sha256_file(out / rel) for rel in rels}
-    manifest: dict[str, object] = {
+        rendered = [render(text, Path(tmp)) for text in SENTENCES]
+    rows = [{"id": target_id(i), "target": {"text": text},
+             "hidden": {"audio": f"audio/{target_id(i)}.wav"},
+             "metadata": {"words": len(text.split()), "seconds": round(x.size / SAMPLE_RATE, 3)}}
+            for i, (text, x) in enumerate(zip(SENTENCES, rendered, strict=True))]
+    writer.write_jsonl("targets.jsonl", rows, ensure_ascii=False)
+    for i, samples in enumerate(rendered):
+        writer.write(f"audio/{target_id(i)}.wav", wav_bytes(samples))
+    return rendered
+
+
+def manifest_facts(check_whisper: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The manifest's entries before its file list and after it (bar ``whisper_check``)."""
+    facts = {
         "name": NAME,
         "version": VERSION,
         "description": (
@@ -179,47 +176,58 @@ def build(out: Path, with_whisper: bool = False) -> dict[str, object]:
         "licence": "CC0-1.0",
         "count": len(SENTENCES),
         "sample_rate": SAMPLE_RATE,
-        "files": files,
-        "content_sha256": content_sha256(files),
-        "how_made": {
-            "command": f"python -m invbench.targets.builders.transcripts_mini --out {DEFAULT_OUT}"
-            + (" --check-whisper" if with_whisper else ""),
-            "espeak_ng_version": espeak_version(),
-            "render": " ".join(espeak_command("<text>", Path("tmp.wav"))),
-            "voice": VOICE,
-            "speed_wpm": SPEED,
-            "pitch": PITCH,
-            "resampling": f"scipy.signal.resample_poly(x, {RESAMPLE_UP}, {RESAMPLE_DOWN}): "
-            f"{ESPEAK_RATE} -> {SAMPLE_RATE} Hz, channels averaged to mono",
-            "normalisation": f"peak amplitude scaled to {PEAK}",
-            "trimming": f"silence below |x| < {TRIM_THRESHOLD} trimmed, {PAD_SECONDS} s kept "
-            "(zero-padded if needed) before the first and after the last loud sample",
-            "encoding": "16-bit PCM WAV, round(x * 32767)",
-        },
     }
-    if with_whisper:
-        manifest["whisper_check"] = check_whisper(list(SENTENCES), rendered)
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return manifest
+    how_made = {
+        "command": build_command_line(NAME, *(["--check-whisper"] if check_whisper else [])),
+        "espeak_ng_version": espeak_version(),
+        "render": " ".join(espeak_command("<text>", Path("tmp.wav"))),
+        "voice": VOICE,
+        "speed_wpm": SPEED,
+        "pitch": PITCH,
+        "resampling": f"scipy.signal.resample_poly(x, {RESAMPLE_UP}, {RESAMPLE_DOWN}): "
+        f"{ESPEAK_RATE} -> {SAMPLE_RATE} Hz, channels averaged to mono",
+        "normalisation": f"peak amplitude scaled to {PEAK}",
+        "trimming": f"silence below |x| < {TRIM_THRESHOLD} trimmed, {PAD_SECONDS} s kept "
+        "(zero-padded if needed) before the first and after the last loud sample",
+        "encoding": "16-bit PCM WAV, round(x * 32767)",
+    }
+    return facts, {"how_made": how_made}
 
 
-def main(argv: list[str] | None = None) -> int:
-    """CLI entry point: build the set and print a one-line summary."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
-    parser.add_argument(
-        "--check-whisper", action="store_true", help="verify Whisper tiny.en transcribes every clip"
-    )
-    args = parser.parse_args(argv)
-    if shutil.which("espeak-ng") is None:
-        parser.error("espeak-ng is not on PATH (apt-get install espeak-ng)")
-    manifest = build(args.out, with_whisper=args.check_whisper)
-    summary = f"{manifest['count']} targets -> {args.out} (content {manifest['content_sha256']})"
-    if "whisper_check" in manifest:
-        check = manifest["whisper_check"]
-        summary += f"; whisper exact {check['exact']}/{check['total']}, WER {check['mean_wer']}"
-    print(summary)
-    return 0
+def build(out: Path, check_whisper: bool = False) -> dict[str, Any]:
+    """Render every sentence, write ``targets.jsonl``, the WAVs and ``manifest.json`` to ``out``."""
+    audio_dir = out / "audio"
+    audio_dir.mkdir(parents=True, exist_ok=True)
+    for stale in audio_dir.glob("t*.wav"):  # a shorter sentence list must not leave orphans
+        stale.unlink()
+    writer = SetWriter(out)
+    rendered = render_set(writer)
+    facts, after = manifest_facts(check_whisper)
+    if check_whisper:
+        after["whisper_check"] = check_whisper_transcribes(list(SENTENCES), rendered)
+    return writer.finish(facts, after)
+
+
+def verify(root: Path) -> list[str]:
+    """Render the set again; return the files under ``root`` that are not byte-identical to
+    it (the manifest's Whisper check, if recorded, is taken as recorded)."""
+    stored = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        writer = SetWriter(Path(tmp))
+        render_set(writer)
+        bad = [rel for rel in writer.files
+               if not (root / rel).is_file() or (root / rel).read_bytes()
+               != (Path(tmp) / rel).read_bytes()]
+    facts, after = manifest_facts("whisper_check" in stored)
+    if "whisper_check" in stored:
+        after["whisper_check"] = stored["whisper_check"]
+    if manifest_bytes(manifest_for(facts, writer.files, after)) != (root / MANIFEST).read_bytes():
+        bad.append(MANIFEST)
+    return bad
+
+
+BUILDER = SetBuilder(NAME, build, verify, options=("check_whisper",), needs=("espeak-ng",))
+main = module_main(NAME)
 
 
 if __name__ == "__main__":
