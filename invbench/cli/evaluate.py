@@ -46,7 +46,7 @@ def write_leaderboard(run_dirs: list[Path], csv_path: Path, echo: bool = True,
     """CSV at ``csv_path`` plus ``.md`` and ``.html`` beside it (optionally some families)."""
     records = read_runs(run_dirs)
     if families:
-        records = [r for r in records if str(r.get("task", "")).split("/")[0] in families]
+        records = [r for r in records if r.task.split("/")[0] in families]
     table = build_leaderboard(records)
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     to_csv(table, csv_path)
