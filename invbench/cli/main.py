@@ -11,6 +11,7 @@ from invbench.cli.evaluate import evaluate_command
 from invbench.cli.listing import inverters_command, metrics_command, models_command, tasks_command
 from invbench.cli.prepare import prepare_command
 from invbench.cli.results import compare_command, leaderboard_command
+from invbench.cli.schema import schema_command
 from invbench.cli.targets import targets_group
 from invbench.cli.zoo import zoo_command
 from invbench.contracts.errors import InvbenchError
@@ -28,7 +29,7 @@ def cli() -> None:
 
 for command in (evaluate_command, tasks_command, inverters_command, metrics_command, models_command,
                 leaderboard_command, compare_command, zoo_command, doctor_command,
-                prefetch_command, prepare_command):
+                prefetch_command, prepare_command, schema_command):
     cli.add_command(command)
 cli.add_command(targets_group)  # `targets freeze` and `targets build`
 

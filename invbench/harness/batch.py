@@ -24,7 +24,8 @@ from invbench.contracts.task_spec import TaskSpec
 from invbench.families.adapter import FamilyAdapter
 from invbench.harness.hard_timeout import hard_timeout
 from invbench.scoring.apply import apply_metrics
-from invbench.store.run_store import encode_features
+from invbench.store.features import encode_features
+from invbench.store.json_safe import info_dict
 from invbench.targets.target_set import TargetItem, TargetSet
 
 
@@ -124,6 +125,7 @@ def run_batch(ctx: BatchContext, items: list[TargetItem], base: dict[str, Any],
             },
             "artifacts": {},
             "model_output": {},
+            "inverter_info": info_dict(getattr(inversion, "info", None)),
         })
     if inversions is None:
         return records

@@ -1,15 +1,19 @@
-"""What a run records about itself: enough to reproduce every number in it."""
+"""What a run records about itself (its manifest): enough to reproduce every number in it."""
 
 from __future__ import annotations
 
 import platform
 import subprocess
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import torch
+from pydantic import BaseModel
 
 from invbench.fs.shipped import repo_root
+from invbench.plugins.catalog import INVERTERS
+from invbench.store.manifest import PluginProvenance, RunManifest, Session
 from invbench.store.stamps import library_versions, now_iso
 
 
@@ -39,17 +43,25 @@ def device_info(device: str) -> dict[str, Any]:
     return info
 
 
-def merge_manifest(existing: dict[str, Any] | None, session: dict[str, Any] | None,
-                   sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def inverter_provenance(name: str) -> PluginProvenance | None:
+    """Where the inverter registered as ``name`` came from (built-in, entry point with its
+    distribution and version, file, or in-process); None for an instance never registered."""
+    if name not in INVERTERS:
+        return None
+    return PluginProvenance.model_validate(INVERTERS.provenance(name), from_attributes=True)
+
+
+def merge_manifest(existing: RunManifest | None, session: Session | None,
+                   sections: Mapping[str, Mapping[str, Any]]) -> RunManifest:
     """Update a run's manifest: add this session (resumed runs keep every earlier one) and merge
-    ``sections`` (tasks, inverters, models, ...) by key."""
-    manifest = existing or {
-        "created": now_iso(),
-        "invbench_version": library_versions()["invbench"],
-        "sessions": [],
-    }
+    ``sections`` (tasks, inverters, models, ...: key -> entry, a model or its JSON) by key."""
+    if existing is None:
+        existing = RunManifest(created=now_iso(), invbench_version=library_versions()["invbench"])
+    data = existing.model_dump(mode="json", by_alias=True)
     if session is not None:
-        manifest["sessions"].append(session)
+        data["sessions"].append(session.model_dump(mode="json"))
     for name, entries in sections.items():
-        manifest.setdefault(name, {}).update(entries)
-    return manifest
+        data.setdefault(name, {}).update(
+            {key: entry.model_dump(mode="json") if isinstance(entry, BaseModel) else entry
+             for key, entry in entries.items()})
+    return RunManifest.model_validate(data)

@@ -28,6 +28,7 @@ from invbench.harness.batch import BatchContext, run_batch
 from invbench.harness.environment import (
     device_info,
     git_commit,
+    inverter_provenance,
     library_versions,
     merge_manifest,
     now_iso,
@@ -37,14 +38,10 @@ from invbench.harness.requirements import require_assets
 from invbench.models.placement import peak_memory, reset_peak_memory
 from invbench.scoring.apply import output_info
 from invbench.scoring.metric_binding import bind_metrics, check_metric_names
-from invbench.store.run_store import (
-    RECORD_SCHEMA,
-    REFERENCE_KIND,
-    RunStore,
-    encode_features,
-    record_key,
-    reference_key,
-)
+from invbench.store.features import encode_features
+from invbench.store.manifest import InverterEntry, Session, TargetSetEntry
+from invbench.store.records import RECORD_SCHEMA, REFERENCE_KIND, Record, SetReference
+from invbench.store.run_store import RunStore, record_key, reference_key
 from invbench.targets.target_set import TargetSet, load_target_set
 
 
@@ -102,15 +99,14 @@ def evaluate(plan: EvaluationPlan, out: str | Path, command_line: Sequence[str],
     done = set() if plan.overwrite else store.completed_keys()
     models = ModelCache(plan.device)
     device = torch.device(plan.device)
-    session = {"started": now_iso(), "command_line": list(command_line), "pid": os.getpid(),
-               "shard": plan.shard, "git_commit": git_commit(), "libraries": library_versions(),
-               "device": device_info(plan.device)}
+    session = Session(started=now_iso(), command_line=list(command_line), pid=os.getpid(),
+                      shard=plan.shard, git_commit=git_commit(), libraries=library_versions(),
+                      device=device_info(plan.device))
     sections: dict[str, dict[str, Any]] = {
         "tasks": {s.key: s.model_dump(mode="json") for s in plan.tasks},
-        "target_sets": {k: {"key": t.key, "content_sha256": t.content_sha256, "root": str(t.root)}
-                        for k, t in target_sets.items()},
-        "inverters": {f"{i.name}@{config_hash(i)}": {"name": i.name, "version": i.version,
-                      "config": i.config, "oracle": bool(i.oracle)} for i in plan.inverters},
+        "target_sets": {k: TargetSetEntry(key=t.key, content_sha256=t.content_sha256,
+                                          root=str(t.root)) for k, t in target_sets.items()},
+        "inverters": {f"{i.name}@{config_hash(i)}": _inverter_entry(i) for i in plan.inverters},
         "models": {},
     }
     store.write_manifest(merge_manifest(store.read_manifest(), session, sections))
@@ -129,10 +125,17 @@ def evaluate(plan: EvaluationPlan, out: str | Path, command_line: Sequence[str],
         _run_task(plan, spec, target_sets[spec.key], model, adapter, metrics, pairs[spec.key],
                   done, store, device, progress, log)
         # per session and task: a resumed run adds its own measurement beside earlier ones
-        memory = {f"{session['started']}|{spec.key}":
+        memory = {f"{session.started}|{spec.key}":
                   {"task": spec.key, **peak_memory(plan.device)}}
         store.write_manifest(merge_manifest(store.read_manifest(), None, {"peak_memory": memory}))
     return store
+
+
+def _inverter_entry(inverter: Inverter) -> InverterEntry:
+    """The manifest's entry of one inverter: what its config hash covers, and its provenance."""
+    return InverterEntry(name=inverter.name, version=inverter.version, config=inverter.config,
+                         oracle=bool(inverter.oracle),
+                         provenance=inverter_provenance(inverter.name))
 
 
 def _store_set_references(spec: TaskSpec, target_set: TargetSet, metrics: list[Metric],
@@ -146,10 +149,11 @@ def _store_set_references(spec: TaskSpec, target_set: TargetSet, metrics: list[M
         key = reference_key(spec.key, metric.name, signature)
         if key in done:
             continue
-        record = {"schema": RECORD_SCHEMA, "kind": REFERENCE_KIND, "key": key, "task": spec.name,
-                  "task_version": spec.version, "metric": metric.name, "signature": signature,
-                  "target_set": target_set.key, "target_set_sha256": target_set.content_sha256,
-                  "status": "ok", "message": None, "time": now_iso()}
+        record: dict[str, Any] = {
+            "kind": REFERENCE_KIND, "key": key, "task": spec.name, "task_version": spec.version,
+            "metric": metric.name, "signature": signature, "target_set": target_set.key,
+            "target_set_sha256": target_set.content_sha256, "status": "ok", "message": None,
+            "time": now_iso()}
         pool = target_set.pool
         missing = [name for name in metric.requires if not pool or name not in pool[0]]
         if missing:
@@ -166,7 +170,7 @@ def _store_set_references(spec: TaskSpec, target_set: TargetSet, metrics: list[M
                 stacked = np.stack([item.features for item in items])
                 record.update(count=len(items), dim=stacked.shape[1],
                               features=encode_features(stacked))
-        store.append(record)
+        store.append(SetReference.model_validate(record))
         if record["status"] != "ok":
             log(f"warning: {record['message']}")
 
@@ -214,6 +218,6 @@ def _run_task(plan: EvaluationPlan, spec: TaskSpec, target_set: TargetSet, model
             record["artifacts"] = {k: os.path.relpath(v, store.root)
                                    for k, v in record["artifacts"].items()}
             record["time"] = now_iso()
-            store.append(record)
+            store.append(Record.model_validate(record))
             bar.update(1)
     bar.close()

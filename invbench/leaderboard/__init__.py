@@ -1,8 +1,8 @@
 """The leaderboard: tables with bootstrap intervals, their exports, and run comparison.
 
-It reads only records (``invbench.store.run_store.read_runs``), never models or metrics, so a
-published
-leaderboard can be rebuilt anywhere from run folders alone.
+It reads only typed records (``invbench.store.run_store.read_runs``), never models, so a
+published leaderboard can be rebuilt anywhere from run folders alone (set-level outputs such as
+FID/KID use the metric's own arithmetic on the features the records store).
 """
 
 from invbench.leaderboard.bootstrap import bootstrap_ci, bootstrap_label, paired_bootstrap

@@ -18,8 +18,9 @@ import numpy as np
 from tabulate import tabulate
 
 from invbench.leaderboard.bootstrap import bootstrap_label, paired_bootstrap
+from invbench.leaderboard.rows import AXES, RowGroup, group_records, per_target_means
 from invbench.leaderboard.set_scores import collect_references, paired_set_difference
-from invbench.leaderboard.table import AXES, RowGroup, group_records, per_target_means
+from invbench.store.records import StoredRecord, as_records
 
 REGRESSION = "regression"
 IMPROVEMENT = "improvement"
@@ -167,7 +168,8 @@ def _metrics_for(base: RowGroup, cand: RowGroup, metrics: Sequence[str] | None) 
 
 def _refusal(base: RowGroup, cand: RowGroup, metric: str) -> str | None:
     """Why these two rows cannot be compared on ``metric`` (None if they can)."""
-    base_sets, cand_sets = base.distinct("target_set_sha256"), cand.distinct("target_set_sha256")
+    base_sets = base.distinct(lambda r: r.target_set_sha256)
+    cand_sets = cand.distinct(lambda r: r.target_set_sha256)
     if len(base_sets) > 1 or len(cand_sets) > 1:
         return "a run mixes several target sets"
     if base_sets != cand_sets:
@@ -198,8 +200,9 @@ def _compare_set_metric(
 ) -> CompareRow:  # fmt: skip
     """FID/KID-like outputs: both sides recomputed on the same resampled shared targets."""
     meta = base.outputs()[metric]
-    spec = meta.set_metric or {}
-    key = (base.key[0], base.key[1], str(spec.get("id")), meta.signature)
+    spec = meta.set_metric
+    assert spec is not None  # only set-level outputs come here
+    key = (base.key[0], base.key[1], spec.id, meta.signature)
     ref_base, ref_cand = references[0].get(key), references[1].get(key)
     if ref_base is None or ref_cand is None or not np.array_equal(ref_base, ref_cand):
         reason = "reference-pool features missing or different between the runs"
@@ -260,8 +263,8 @@ def _compare_metric(
 
 
 def compare_runs(
-    base_records: Iterable[Mapping[str, Any]],
-    cand_records: Iterable[Mapping[str, Any]],
+    base_records: Iterable[StoredRecord | Mapping[str, Any]],
+    cand_records: Iterable[StoredRecord | Mapping[str, Any]],
     *,
     metrics: Sequence[str] | None = None,
     tolerance: float = 0.0,
@@ -276,7 +279,7 @@ def compare_runs(
     """
     if tolerance < 0:
         raise ValueError(f"tolerance must be >= 0, got {tolerance!r}")
-    base_records, cand_records = list(base_records), list(cand_records)
+    base_records, cand_records = as_records(base_records), as_records(cand_records)
     references = (collect_references(base_records), collect_references(cand_records))
     pairs, unmatched = _pairs(
         _by_match(group_records(base_records).values()),

@@ -1,18 +1,15 @@
 """The leaderboard table: one row per (task, task version, inverter, inverter config hash).
 
-Every number here must be a pure function of the *set* of records: items are de-duplicated and
-sorted by (target id, seed) before anything is averaged or resampled, so shuffling records,
-merging shards in another order or re-reading a store can never move a digit. Several seeds of
-one target are averaged first, so intervals are over targets (the population we sample), not
-over correlated seeds of the same target.
+Rows are built from typed records (:mod:`invbench.store.records`) grouped by
+:mod:`invbench.leaderboard.rows`, which keeps every number a pure function of the set of
+records. A cell is the mean over targets (seeds averaged per target) with a percentile
+bootstrap interval; set-level outputs (FID, KID) come from :mod:`.set_scores`.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -20,15 +17,16 @@ import pandas as pd
 
 from invbench.contracts.errors import InvbenchError
 from invbench.leaderboard.bootstrap import bootstrap_ci, bootstrap_label
-from invbench.leaderboard.set_scores import (
-    ReferenceKey,
-    collect_references,
-    is_reference,
-    set_metric_values,
+from invbench.leaderboard.rows import (
+    AXES,
+    OutputMeta,
+    RowGroup,
+    group_records,
+    per_target_means,
 )
-from invbench.store.run_store import RECORD_SCHEMA
+from invbench.leaderboard.set_scores import ReferenceKey, collect_references, set_metric_values
+from invbench.store.records import Record, StoredRecord, as_records
 
-AXES = ("alignment", "quality", "interpretability")
 COST_FIELDS = ("seconds", "forward_calls", "backward_calls", "steps")
 BASE_COLUMNS = [
     "task", "task_version", "target_set", "inverter", "inverter_version", "config_hash",
@@ -36,124 +34,18 @@ BASE_COLUMNS = [
 ]  # fmt: skip
 TAIL_COLUMNS = ["signatures", "target_set_sha256", "bootstrap"]
 METRIC_SUFFIXES = ("", "_ci_low", "_ci_high", "_n")
-_REQUIRED = ("task", "task_version", "inverter", "inverter_config_hash", "target_id", "seed")
 
-GroupKey = tuple[str, int, str, str]  # task, task_version, inverter, inverter_config_hash
-ItemKey = tuple[str, int]  # target_id, seed
-
-
-@dataclass(frozen=True)
-class OutputMeta:
-    """What a metric output means in one row; ``conflict`` names disagreeing records."""
-
-    signature: str
-    higher_is_better: bool | None
-    conflict: str | None = None
-    set_metric: dict[str, Any] | None = None  # {"id", "options"} for FID/KID-like outputs
-
-
-@dataclass
-class RowGroup:
-    """The de-duplicated records of one leaderboard row, keyed by (target id, seed)."""
-
-    key: GroupKey
-    items: dict[ItemKey, dict[str, Any]] = field(default_factory=dict)
-
-    def sorted_items(self) -> list[tuple[ItemKey, dict[str, Any]]]:
-        return sorted(self.items.items(), key=lambda kv: kv[0])
-
-    def distinct(self, name: str) -> list[Any]:
-        """Distinct non-null values of a record field, sorted by their JSON form."""
-        seen = {json.dumps(r.get(name), sort_keys=True): r.get(name) for r in self.items.values()}
-        return [seen[k] for k in sorted(seen) if seen[k] is not None]
-
-    def main_scores(self) -> dict[str, str]:
-        """The task's main score per axis, from the first item (by key) that names them."""
-        for _, record in self.sorted_items():
-            if record.get("main_scores"):
-                return {k: v for k, v in record["main_scores"].items() if v}
-        return {}
-
-    def outputs(self) -> dict[str, OutputMeta]:
-        """Per-output signature and direction; disagreement is reported, never averaged over."""
-        found: dict[str, dict[str, tuple[str, bool | None, Any]]] = {}
-        for _, record in self.sorted_items():
-            for name, meta in (record.get("outputs") or {}).items():
-                value = (str(meta.get("signature") or "?"), meta.get("higher_is_better"),
-                         meta.get("set_metric"))  # fmt: skip
-                found.setdefault(name, {})[json.dumps(value, sort_keys=True)] = value
-            for name in record.get("scores") or {}:
-                found.setdefault(name, {})
-        result = {}
-        for name, variants in found.items():
-            if not variants:
-                result[name] = OutputMeta("?", None)
-            elif len(variants) == 1:
-                sig, higher, set_metric = next(iter(variants.values()))
-                result[name] = OutputMeta(sig, higher, None, set_metric)
-            else:
-                sigs = "; ".join(f"{s} (higher_is_better={h})" for s, h, _ in variants.values())
-                result[name] = OutputMeta("?", None, f"{name!r} has several definitions: {sigs}")
-        return result
-
-    def ok_values(self, name: str) -> dict[ItemKey, float]:
-        """Finite values of output ``name`` on ``ok`` items, in item order."""
-        values = {}
-        for item, record in self.sorted_items():
-            value = (record.get("scores") or {}).get(name) if record.get("status") == "ok" else None
-            if isinstance(value, (int, float)) and math.isfinite(value):
-                values[item] = float(value)
-        return values
-
-
-def per_target_means(values: Mapping[ItemKey, float]) -> tuple[list[str], np.ndarray]:
-    """Average the seeds of each target; targets sorted by id so order never matters."""
-    by_target: dict[str, list[tuple[int, float]]] = {}
-    for (target, seed), value in values.items():
-        by_target.setdefault(target, []).append((seed, value))
-    targets = sorted(by_target)
-    means = [float(np.mean([v for _, v in sorted(by_target[t])])) for t in targets]
-    return targets, np.asarray(means, dtype=np.float64)
-
-
-def _preference(record: dict[str, Any]) -> tuple[str, str]:
-    """Order duplicates of one item by time, then content: the same winner whatever the order."""
-    return (str(record.get("time") or ""), json.dumps(record, sort_keys=True, default=str))
-
-
-def group_records(records: Iterable[Mapping[str, Any]]) -> dict[GroupKey, RowGroup]:
-    """Group records into leaderboard rows; a duplicated item keeps its latest record."""
-    groups: dict[GroupKey, RowGroup] = {}
-    for record in records:
-        if is_reference(record):
-            continue
-        if int(record.get("schema", RECORD_SCHEMA)) > RECORD_SCHEMA:
-            raise InvbenchError(
-                f"record {record.get('key')!r} has schema {record['schema']}; this invbench "
-                f"reads schema {RECORD_SCHEMA} (upgrade invbench)"
-            )
-        missing = [name for name in _REQUIRED if record.get(name) is None]
-        if missing:
-            raise InvbenchError(f"record {record.get('key')!r} lacks fields {missing}")
-        key = (
-            str(record["task"]), int(record["task_version"]),
-            str(record["inverter"]), str(record["inverter_config_hash"]),
-        )  # fmt: skip
-        item = (str(record["target_id"]), int(record["seed"]))
-        group = groups.setdefault(key, RowGroup(key))
-        old = group.items.get(item)
-        if old is None or _preference(dict(record)) > _preference(old):
-            group.items[item] = dict(record)
-    return groups
+__all__ = ["AXES", "BASE_COLUMNS", "COST_FIELDS", "METRIC_SUFFIXES", "TAIL_COLUMNS",
+           "build_leaderboard"]
 
 
 def _task_label(task: str, version: int) -> str:
     return f"{task}@{version}"
 
 
-def _single(group: RowGroup, name: str) -> Any:
+def _single(group: RowGroup, name: str, field_of: Callable[[Record], Any]) -> Any:
     """A field every record of a row must agree on; mixing would silently mix experiments."""
-    values = group.distinct(name)
+    values = group.distinct(field_of)
     if len(values) > 1:
         task, version, inverter, config = group.key
         raise InvbenchError(
@@ -170,7 +62,7 @@ def _cost_means(group: RowGroup) -> dict[str, float]:
         values = [
             float(v)
             for _, r in group.sorted_items()
-            if isinstance(v := (r.get("cost") or {}).get(name), (int, float)) and math.isfinite(v)
+            if (v := getattr(r.cost, name)) is not None and math.isfinite(v)
         ]
         costs[f"cost_{name}"] = float(np.mean(values)) if values else float("nan")
     return costs
@@ -197,18 +89,19 @@ def _build_row(
     references: dict[ReferenceKey, np.ndarray],
 ) -> dict[str, Any]:
     task, version, inverter, config = group.key
-    statuses = [r.get("status") for _, r in group.sorted_items()]
+    statuses = [r.status for _, r in group.sorted_items()]
     n_ok = sum(status == "ok" for status in statuses)
-    inverter_versions = group.distinct("inverter_version")
+    inverter_versions = group.distinct(lambda r: r.inverter_version)
     row: dict[str, Any] = {
         "task": task,
         "task_version": version,
-        "target_set": _single(group, "target_set"),
+        "target_set": _single(group, "target_set", lambda r: r.target_set),
         "inverter": inverter,
         "inverter_version": ",".join(map(str, inverter_versions)) or None,
         "config_hash": config,
-        "oracle": any(bool(r.get("oracle")) for r in group.items.values()),
-        "access": _single(group, "inverter_access") or "white-box",  # absent: older records
+        "oracle": any(r.oracle for r in group.items.values()),
+        # older records lack the field: the Record model reads them as white-box
+        "access": _single(group, "inverter_access", lambda r: r.inverter_access),
         "n_targets": len({target for target, _ in group.items}),
         "n_ok": n_ok,
         "coverage": n_ok / len(statuses) if statuses else float("nan"),
@@ -236,7 +129,7 @@ def _build_row(
         row[f"{name}_n"] = count
     row.update(_cost_means(group))
     row["signatures"] = "; ".join(f"{n}={outputs[n].signature}" for n in sorted(outputs))
-    row["target_set_sha256"] = _single(group, "target_set_sha256")
+    row["target_set_sha256"] = _single(group, "target_set_sha256", lambda r: r.target_set_sha256)
     row["bootstrap"] = bootstrap_label(resamples=resamples, seed=seed, level=level)
     return row
 
@@ -250,9 +143,9 @@ def _set_values(
     references: dict[ReferenceKey, np.ndarray],
 ) -> dict[str, tuple[float, float, float, int]]:
     task, version, _, _ = group.key
-    spec = meta.set_metric or {}
-    reference = references.get((task, version, str(spec.get("id")), meta.signature))
-    return set_metric_values(group.sorted_items(), spec, meta.signature, reference,
+    assert meta.set_metric is not None  # only set-level outputs come here
+    reference = references.get((task, version, meta.set_metric.id, meta.signature))
+    return set_metric_values(group.sorted_items(), meta.set_metric, meta.signature, reference,
                              resamples=resamples, seed=seed, level=level)  # fmt: skip
 
 
@@ -268,20 +161,22 @@ def _sort_key(row: dict[str, Any], group: RowGroup) -> tuple[Any, ...]:
 
 
 def build_leaderboard(
-    records: Iterable[Mapping[str, Any]],
+    records: Iterable[StoredRecord | Mapping[str, Any]],
     *,
     resamples: int = 1000,
     seed: int = 0,
     level: float = 0.95,
 ) -> pd.DataFrame:
-    """The leaderboard as a DataFrame (columns documented in docs/runs.md).
+    """The leaderboard as a DataFrame (columns documented in docs/runs.md): base columns, then
+    per metric ``<m>``, ``<m>_ci_low``, ``<m>_ci_high``, ``<m>_n`` (main scores first), then mean
+    costs and the tail columns.
 
     ``n_ok`` and ``<metric>_n`` count (target, seed) items, ``coverage`` is ok items over all
     recorded items, and ``<metric>``/``_ci_low``/``_ci_high`` are the mean over targets (seeds
     averaged per target) and its bootstrap interval. ``df.attrs`` carries, per ``task@version``,
     the main score names and each metric's direction, for the Markdown and HTML views.
     """
-    records = list(records)
+    records = as_records(records)  # mappings (e.g. hand-built) are validated first
     references = collect_references(records)
     groups = sorted(group_records(records).values(), key=lambda g: g.key)
     metrics = _metric_order(groups)

@@ -2,41 +2,42 @@
 
 ``records.jsonl`` is append-only: each record is one line, flushed and fsynced before the next
 item starts, so a crash (even SIGKILL) loses at most the item in flight. A partial or corrupt
-last line is ignored on read. When a key appears more than once (a failed item retried, or
-``--overwrite``), the last record wins.
+line (a write cut by a crash) is ignored on read; a complete line that is not a valid record is
+an error naming the file, line and field. When a key appears more than once (a failed item
+retried, or ``--overwrite``), the last record wins. The line and manifest formats are the
+models of :mod:`invbench.store.records` and :mod:`invbench.store.manifest`.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from invbench.contracts.errors import InvbenchError
 from invbench.fs.atomic import atomic_write_bytes
+from invbench.fs.typed_json import read_json_model
+from invbench.store.features import decode_features, encode_features
+from invbench.store.manifest import RunManifest
+from invbench.store.records import (
+    RECORD_SCHEMA,
+    REFERENCE_KIND,
+    StoredRecord,
+    as_records,
+    parse_record,
+    record_json,
+)
 
-RECORD_SCHEMA = 1
+__all__ = [
+    "MANIFEST_FILE", "RECORDS_FILE", "RECORD_SCHEMA", "REFERENCE_KIND", "RunStore",
+    "decode_features", "encode_features", "read_runs", "record_key",
+    "reference_key",
+]  # fmt: skip
+
 RECORDS_FILE = "records.jsonl"
 MANIFEST_FILE = "manifest.json"
-
-
-REFERENCE_KIND = "set_reference"  # records holding a set metric's reference-pool features
-
-
-def encode_features(features: np.ndarray) -> str:
-    """A feature array as base64 of little-endian float32 (compact, exact for float32 data)."""
-    return base64.b64encode(np.asarray(features, dtype="<f4").tobytes()).decode("ascii")
-
-
-def decode_features(text: str, dim: int | None = None) -> np.ndarray:
-    """Inverse of :func:`encode_features`, as float64 (``(N, dim)`` when ``dim`` is given)."""
-    flat = np.frombuffer(base64.b64decode(text), dtype="<f4").astype(np.float64)
-    return flat.reshape(-1, dim) if dim else flat
 
 
 def reference_key(task_key: str, metric: str, signature: str) -> str:
@@ -49,20 +50,18 @@ def record_key(task_key: str, inverter: str, config_hash: str, target_id: str, s
     return f"{task_key}|{inverter}|{config_hash}|{target_id}|{seed}"
 
 
-def read_jsonl_tolerant(path: Path) -> list[dict[str, Any]]:
-    """All complete JSON lines of ``path``; a torn line left by a crash is skipped."""
+def _complete_lines(path: Path) -> Iterable[tuple[int, Any]]:
+    """``(line number, decoded JSON)`` of every complete line; torn lines are skipped."""
     if not path.exists():
-        return []
-    records = []
+        return
     with path.open("rb") as handle:
-        for raw in handle:
+        for number, raw in enumerate(handle, start=1):
             if not raw.endswith(b"\n"):
-                break  # the partial last line of an interrupted write
+                return  # the partial last line of an interrupted write
             try:
-                records.append(json.loads(raw))
-            except json.JSONDecodeError:
-                continue
-    return records
+                yield number, json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue  # a torn line that a resumed run terminated with a newline
 
 
 class RunStore:
@@ -89,40 +88,41 @@ class RunStore:
                 handle.flush()
                 os.fsync(handle.fileno())
 
-    def append(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, sort_keys=True, allow_nan=False) + "\n"
+    def append(self, record: StoredRecord | Mapping[str, Any]) -> None:
+        """Write one record (a mapping is validated first: only valid lines reach the file)."""
+        typed = as_records([record])[0]
+        line = json.dumps(record_json(typed), sort_keys=True, allow_nan=False) + "\n"
         with self.records_path.open("a", encoding="utf-8") as handle:
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
 
-    def all_records(self) -> list[dict[str, Any]]:
-        return read_jsonl_tolerant(self.records_path)
+    def all_records(self) -> list[StoredRecord]:
+        """Every complete line, validated (an invalid one is an error naming file and line)."""
+        return [parse_record(data, f"{self.records_path} line {number}")
+                for number, data in _complete_lines(self.records_path)]
 
-    def latest_records(self) -> dict[str, dict[str, Any]]:
+    def latest_records(self) -> dict[str, StoredRecord]:
         """The last record for each key."""
-        latest: dict[str, dict[str, Any]] = {}
-        for record in self.all_records():
-            if "key" in record:
-                latest[record["key"]] = record
-        return latest
+        return {record.key: record for record in self.all_records()}
 
     def completed_keys(self) -> set[str]:
-        return {k for k, r in self.latest_records().items() if r.get("status") == "ok"}
+        return {k for k, r in self.latest_records().items() if r.status == "ok"}
 
-    def read_manifest(self) -> dict[str, Any] | None:
+    def read_manifest(self) -> RunManifest | None:
         if not self.manifest_path.exists():
             return None
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        return read_json_model(self.manifest_path, RunManifest)
 
-    def write_manifest(self, manifest: dict[str, Any]) -> None:
-        text = json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n"
+    def write_manifest(self, manifest: RunManifest) -> None:
+        data = manifest.model_dump(mode="json", by_alias=True)
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
         atomic_write_bytes(self.manifest_path, text.encode())
 
 
-def read_runs(run_dirs: Iterable[str | Path]) -> list[dict[str, Any]]:
+def read_runs(run_dirs: Iterable[str | Path]) -> list[StoredRecord]:
     """Latest records of several run folders (e.g. shards), merged; later folders win a key."""
-    merged: dict[str, dict[str, Any]] = {}
+    merged: dict[str, StoredRecord] = {}
     for run_dir in run_dirs:
         store = RunStore(run_dir)
         if not store.records_path.exists():

@@ -1,9 +1,10 @@
 """Fixed target sets (``data/targets/<name>/``): verified completely before any compute.
 
-A set is ``manifest.json`` (name, version, the sha256 of every file, a content hash over them)
-plus ``targets.jsonl`` (``id``, the visible ``target`` payload, ``hidden`` reference fields,
-``metadata``), and optionally a ``pool`` of natural non-target inputs (``pool.jsonl``, e.g. the
-renders FID/KID compare against). Fields that name files are decoded here: ``.wav`` with
+A set is ``manifest.json`` (name, version, the sha256 of every file, a content hash over them;
+the model is :class:`invbench.targets.manifest.TargetSetManifest`) plus ``targets.jsonl``
+(``id``, the visible ``target`` payload, ``hidden`` reference fields, ``metadata``), and
+optionally a ``pool`` of natural non-target inputs (``pool.jsonl``, e.g. the renders FID/KID
+compare against). Fields that name files are decoded here: ``.wav`` with
 soundfile (never ffmpeg), ``.png`` with Pillow (RGB, to [0, 1] floats). A checksum mismatch, a
 missing file or a wrong sample rate or image size is an error naming the file.
 """
@@ -25,6 +26,7 @@ from invbench.contracts.errors import TargetSetError
 from invbench.contracts.media import Image, Waveform
 from invbench.contracts.task_spec import TargetSetRef
 from invbench.fs.atomic import sha256_file
+from invbench.targets.manifest import TargetSetManifest, read_target_set_manifest
 
 
 def content_sha256(files: dict[str, str]) -> str:
@@ -47,7 +49,7 @@ class TargetSet:
     version: int
     content_sha256: str
     root: Path
-    manifest: dict[str, Any]
+    manifest: TargetSetManifest
     items: list[TargetItem]
     # Natural inputs that are not targets (e.g. renders for FID/KID), decoded like hidden fields.
     pool: list[dict[str, Any]] = field(default_factory=list)
@@ -69,10 +71,8 @@ def _find(ref: TargetSetRef, search_dirs: Iterable[Path]) -> Path:
         f"target set {ref.name!r} not found (looked in: {', '.join(tried)}){how}")
 
 
-def _verify_files(root: Path, manifest: dict[str, Any], ref: TargetSetRef) -> None:
-    files = manifest.get("files")
-    if not isinstance(files, dict) or "targets.jsonl" not in files:
-        raise TargetSetError(f"{root / 'manifest.json'}: 'files' must list targets.jsonl")
+def _verify_files(root: Path, manifest: TargetSetManifest, ref: TargetSetRef) -> None:
+    files = manifest.files
     for rel, expected in sorted(files.items()):
         path = root / rel
         if not path.is_file():
@@ -84,7 +84,7 @@ def _verify_files(root: Path, manifest: dict[str, Any], ref: TargetSetRef) -> No
                 f"(expected sha256 {expected[:12]}…, got {actual[:12]}…)"
             )
     recomputed = content_sha256(files)
-    if recomputed != manifest.get("content_sha256"):
+    if recomputed != manifest.content_sha256:
         raise TargetSetError(f"{root / 'manifest.json'}: content_sha256 does not match its files")
     if ref.content_sha256 is not None and recomputed != ref.content_sha256:
         raise TargetSetError(
@@ -105,7 +105,7 @@ def _decode_audio(path: Path, expected_rate: int | None) -> Waveform:
     return Waveform(torch.from_numpy(np.ascontiguousarray(samples[:, 0])), rate)
 
 
-def _decode_image(path: Path, expected_size: list[int] | None) -> Image:
+def _decode_image(path: Path, expected_size: tuple[int, int] | None) -> Image:
     from PIL import Image as PILImage
     from PIL import UnidentifiedImageError
 
@@ -123,17 +123,17 @@ def _decode_image(path: Path, expected_size: list[int] | None) -> Image:
     return Image(torch.from_numpy(array.copy()).permute(2, 0, 1).float().div(255.0))
 
 
-def _decode_fields(root: Path, row: dict[str, Any], manifest: dict[str, Any]) -> dict:
+def _decode_fields(root: Path, row: dict[str, Any], manifest: TargetSetManifest) -> dict:
     """Decode the fields of ``row`` that name media files (``.wav``, ``.png``) in the set."""
     decoded = {}
     for name, value in row.items():
         if isinstance(value, str) and value.endswith((".wav", ".png")):
-            if value not in manifest["files"]:
+            if value not in manifest.files:
                 raise TargetSetError(f"{root}: {value} is used but not listed in the manifest")
             if value.endswith(".wav"):
-                decoded[name] = _decode_audio(root / value, manifest.get("sample_rate"))
+                decoded[name] = _decode_audio(root / value, manifest.sample_rate)
             else:
-                decoded[name] = _decode_image(root / value, manifest.get("image_size"))
+                decoded[name] = _decode_image(root / value, manifest.image_size)
         else:
             decoded[name] = value
     return decoded
@@ -151,13 +151,10 @@ def load_target_set(ref: TargetSetRef, search_dirs: Iterable[Path]) -> TargetSet
     import datasets  # loaded here: only evaluation pays for the import
 
     root = _find(ref, search_dirs)
-    try:
-        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise TargetSetError(f"{root / 'manifest.json'} is not valid JSON: {exc}") from None
-    if manifest.get("name") != ref.name or manifest.get("version") != ref.version:
+    manifest = read_target_set_manifest(root / "manifest.json")
+    if manifest.name != ref.name or manifest.version != ref.version:
         raise TargetSetError(
-            f"{root / 'manifest.json'} describes {manifest.get('name')}@{manifest.get('version')},"
+            f"{root / 'manifest.json'} describes {manifest.name}@{manifest.version},"
             f" the task expects {ref.name}@{ref.version}"
         )
     _verify_files(root, manifest, ref)
@@ -175,10 +172,9 @@ def load_target_set(ref: TargetSetRef, search_dirs: Iterable[Path]) -> TargetSet
         )
         for row in table
     ]
-    pool_file = manifest.get("pool")
-    if pool_file is not None and pool_file not in manifest["files"]:
+    pool_file = manifest.pool
+    if pool_file is not None and pool_file not in manifest.files:
         raise TargetSetError(f"{root}: pool file {pool_file} is not listed in the manifest")
     pool = [_decode_fields(root, row, manifest) for row in _read_jsonl(root / pool_file)] \
         if pool_file else []
-    return TargetSet(ref.name, ref.version, manifest["content_sha256"], root, manifest, items,
-                     pool)
+    return TargetSet(ref.name, ref.version, manifest.content_sha256, root, manifest, items, pool)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from invbench.store.records import record_json
 from invbench.store.run_store import RunStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,7 +26,8 @@ def invbench(*args: str, env: dict | None = None, check: bool = True,
 
 
 def records(run: Path) -> dict[str, dict]:
-    return RunStore(run).latest_records()
+    """The latest record per key, as the JSON objects stored."""
+    return {key: record_json(r) for key, r in RunStore(run).latest_records().items()}
 
 
 def evaluate_task(include: Path, task: str, inverters: str, out: Path,

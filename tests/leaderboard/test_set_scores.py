@@ -55,18 +55,23 @@ REFERENCE = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0], [2.0, 2.0]])
 
 
 def _item(target: str, features: list[float], seed: int = 0) -> dict[str, Any]:
-    return {"schema": 1, "key": f"{TASK}@1|inv|h|{target}|{seed}", "task": TASK,
-            "task_version": 1, "target_set": "toy@1", "target_set_sha256": "a" * 64,
-            "inverter": "inv", "inverter_version": "1", "inverter_config_hash": "h",
-            "target_id": target, "seed": seed, "status": "ok", "scores": {},
+    return {"schema": 1, "run_id": "toy", "key": f"{TASK}@1|inv|h|{target}|{seed}", "task": TASK,
+            "task_version": 1, "family": "captioner", "suite": "toy", "target_set": "toy@1",
+            "target_set_sha256": "a" * 64, "inverter": "inv", "inverter_version": "1",
+            "inverter_config_hash": "h", "inverter_config": {}, "oracle": False,
+            "target_id": target, "seed": seed, "status": "ok", "message": None, "scores": {},
+            "metric_errors": {},
             "set_features": {"mean_shift": encode_features(np.array(features))},
-            "outputs": OUTPUT, "main_scores": {"quality": "mean_shift"}}  # fmt: skip
+            "outputs": OUTPUT, "main_scores": {"quality": "mean_shift"},
+            "cost": {"seconds": 1.0, "forward_calls": 1.0, "backward_calls": 0.0, "steps": 0},
+            "artifacts": {}, "model_output": {}, "time": "2026-11-23T23:00:00+00:00"}  # fmt: skip
 
 
 def _reference() -> dict[str, Any]:
     return {"schema": 1, "kind": REFERENCE_KIND, "status": "ok", "task": TASK, "task_version": 1,
             "key": reference_key(f"{TASK}@1", "mean_shift", SIGNATURE), "metric": "mean_shift",
-            "signature": SIGNATURE, "dim": 2, "count": 4,
+            "signature": SIGNATURE, "target_set": "toy@1", "target_set_sha256": "a" * 64,
+            "message": None, "time": "2026-11-23T23:00:00+00:00", "dim": 2, "count": 4,
             "features": encode_features(REFERENCE)}  # fmt: skip
 
 

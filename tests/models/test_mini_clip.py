@@ -31,7 +31,7 @@ def fresh_pairs() -> tuple[torch.Tensor, list[str]]:
 def test_shipped_weights_match_the_manifest(judge: MiniCLIP) -> None:
     folder = model_folder("mini-clip")
     assert judge.weights_sha256 == sha256_file(folder / WEIGHTS_FILE)
-    assert judge.manifest["files"][WEIGHTS_FILE] == judge.weights_sha256
+    assert judge.manifest.files[WEIGHTS_FILE] == judge.weights_sha256
     assert (folder / WEIGHTS_FILE).stat().st_size <= 4_500_000
     assert not list(folder.glob("*.pt")) and not list(folder.glob("*.bin"))
     assert len(judge.text_weights_sha256) == 64
@@ -52,10 +52,10 @@ def test_tampered_weights_are_refused(tmp_path: Path) -> None:
 
 
 def test_recorded_quality(judge: MiniCLIP) -> None:
-    quality = judge.manifest["quality"]
+    quality = judge.manifest.quality
     assert quality["image_to_text_r_at_1_100"] >= 0.90
     assert quality["eval_seed"] != FRESH_SEED
-    assert judge.manifest["recipe"]["command"] == "invbench zoo train mini-clip"
+    assert judge.manifest.recipe["command"] == "invbench zoo train mini-clip"
 
 
 def test_retrieval_among_fresh_test_pairs(judge: MiniCLIP, fresh_pairs) -> None:

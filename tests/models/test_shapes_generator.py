@@ -112,8 +112,8 @@ def test_shipped_generator_redraws_its_target_set() -> None:
     from invbench.worlds.shapes import caption_split
 
     weights = load_zoo_weights("generator")
-    assert weights.manifest["quality"]["judge_exact_caption_rate"] >= 0.85
-    assert weights.manifest["bytes"] <= 25 * 1024 * 1024
+    assert weights.manifest.quality["judge_exact_caption_rate"] >= 0.85
+    assert weights.manifest.bytes <= 25 * 1024 * 1024
     root = resource_dir("data") / "targets" / "images-mini"
     rows = [json.loads(x) for x in (root / "targets.jsonl").read_text().splitlines()]
     assert len(rows) >= 40

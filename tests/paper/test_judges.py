@@ -150,6 +150,7 @@ def test_applied_unavailable_metrics_record_the_reason_and_keep_other_scores() -
 def test_an_unavailable_set_metric_gives_a_clear_reference_error_and_no_value() -> None:
     from invbench.harness.evaluation import _store_set_references
     from invbench.leaderboard.set_scores import set_metric_values
+    from invbench.store.records import SetMetricRef
 
     metric = bind_metric(REFS["fid_kid"], {})
     assert isinstance(metric, UnavailableSetMetric)
@@ -163,19 +164,20 @@ def test_an_unavailable_set_metric_gives_a_clear_reference_error_and_no_value() 
     class Store:
         records: list[dict] = []
 
-        def append(self, record: dict) -> None:
+        def append(self, record) -> None:
             self.records.append(record)
 
     logged: list[str] = []
     _store_set_references(spec, target_set, [metric], set(), Store(), logged.append)
     [record] = Store.records
-    assert record["status"] == "error"
-    assert record["message"] == f"4 pool item(s) failed: fid_kid skipped: {REASONS['fid_kid']}"
-    assert logged[-1] == f"warning: {record['message']}"
+    assert record.status == "error"
+    assert record.message == f"4 pool item(s) failed: fid_kid skipped: {REASONS['fid_kid']}"
+    assert logged[-1] == f"warning: {record.message}"
     with pytest.raises(InvbenchError, match="fid_kid skipped: needs the judges extra"):
         metric.compute(np.zeros((2, 3)), np.zeros((2, 3)))
-    values = set_metric_values([], {"id": "fid_kid", "options": {"model": "inception-v3-fid"}},
-                               metric.signature(), None, resamples=10, seed=0, level=0.95)
+    spec = SetMetricRef(id="fid_kid", options={"model": "inception-v3-fid"})
+    values = set_metric_values([], spec, metric.signature(), None, resamples=10, seed=0,
+                               level=0.95)
     assert set(values) == {"fid", "kid"} and all(math.isnan(v[0]) for v in values.values())
 
 

@@ -84,7 +84,7 @@ def test_sets_load_as_pinned(name: str, texts: tuple[str, ...], prefix: str) -> 
     assert manifest["licence"] == "CC0-1.0 (written for invbench)"
     ref = TargetSetRef(name=name, version=1, content_sha256=manifest["content_sha256"])
     loaded = load_target_set(ref, [TARGETS_DIR])
-    assert loaded.manifest["count"] == len(loaded.items) == len(texts)
+    assert loaded.manifest.count == len(loaded.items) == len(texts)
     for i, (item, text) in enumerate(zip(loaded.items, texts, strict=True)):
         assert item.id == f"{prefix}-{i:03d}"
         assert item.target == {"text": text}

@@ -177,7 +177,7 @@ class MiniCLIP:
         return load_minilm(str(self.device)).weights_sha256
 
     def describe(self) -> dict[str, Any]:
-        quality = self.manifest.get("quality", {})
+        quality = self.manifest.quality
         return {
             "name": self.name,
             "architecture": ARCHITECTURE,

@@ -1,14 +1,14 @@
 """Load a mini-zoo model's weights from ``data/models/<name>/``, safely and verified.
 
 Each zoo model folder holds ``model.safetensors`` and ``manifest.json`` (written by
-``invbench.recipes.catalog``): the architecture config, the sha256 of every file, the recipe command
+``invbench.recipes.catalog``; the model is :class:`invbench.models.zoo.manifest.ZooManifest`):
+the architecture config, the sha256 of every file, the recipe command
 and seeds that made it, and the quality it reached. Loading checks the hash before reading a
 tensor and reads tensors with safetensors only (nothing is unpickled).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,15 @@ import torch
 from invbench.contracts.errors import InvbenchError
 from invbench.fs.atomic import sha256_file
 from invbench.fs.shipped import resource_dir
+from invbench.models.zoo.manifest import (
+    MANIFEST_FILE,
+    WEIGHTS_FILE,
+    ZooManifest,
+    read_zoo_manifest,
+)
 
-WEIGHTS_FILE = "model.safetensors"
-MANIFEST_FILE = "manifest.json"
+__all__ = ["MANIFEST_FILE", "WEIGHTS_FILE", "ZooNetwork", "ZooWeights", "load_zoo_weights",
+           "model_folder", "zoo_dir"]
 
 
 @dataclass
@@ -28,11 +34,11 @@ class ZooWeights:
     name: str
     state_dict: dict[str, torch.Tensor]
     config: dict[str, Any]
-    manifest: dict[str, Any]
+    manifest: ZooManifest
 
     @property
     def sha256(self) -> str:
-        return self.manifest["files"][WEIGHTS_FILE]
+        return self.manifest.weights_sha256
 
 
 def zoo_dir() -> Path:
@@ -65,21 +71,21 @@ def load_zoo_weights(name_or_path: str | Path, architecture: str | None = None) 
     for path in (manifest_path, weights_path):
         if not path.is_file():
             raise InvbenchError(f"mini-zoo model folder {folder} lacks {path.name}")
-    manifest = json.loads(manifest_path.read_text())
-    if architecture is not None and manifest.get("architecture") != architecture:
+    manifest = read_zoo_manifest(manifest_path)
+    if architecture is not None and manifest.architecture != architecture:
         raise InvbenchError(
-            f"mini-zoo model {str(name_or_path)!r} is a {manifest.get('architecture')!r}, "
+            f"mini-zoo model {str(name_or_path)!r} is a {manifest.architecture!r}, "
             f"not a {architecture!r}"
         )
-    expected = manifest.get("files", {}).get(WEIGHTS_FILE)
+    expected = manifest.weights_sha256
     actual = sha256_file(weights_path)
     if actual != expected:
         raise InvbenchError(
             f"{weights_path} has sha256 {actual[:12]}…, but its manifest records "
-            f"{str(expected)[:12]}…; the weights were changed or damaged (retrain with "
-            f"`invbench zoo train {manifest.get('name', folder.name)}`)"
+            f"{expected[:12]}…; the weights were changed or damaged (retrain with "
+            f"`invbench zoo train {manifest.name}`)"
         )
-    return ZooWeights(manifest["name"], load_file(str(weights_path)), manifest["config"], manifest)
+    return ZooWeights(manifest.name, load_file(str(weights_path)), manifest.config, manifest)
 
 
 class ZooNetwork:
@@ -87,7 +93,7 @@ class ZooNetwork:
     verifies it, and reports its device, weights hash and manifest facts."""
 
     name: str
-    manifest: dict[str, Any]
+    manifest: ZooManifest
     net: torch.nn.Module
 
     def _load_network(
@@ -118,7 +124,7 @@ class ZooNetwork:
         """What a run manifest records about the zoo network."""
         return {
             "name": self.name,
-            "architecture": self.manifest.get("architecture"),
-            "config": self.manifest.get("config"),
-            "quality": self.manifest.get("quality"),
+            "architecture": self.manifest.architecture,
+            "config": self.manifest.config,
+            "quality": self.manifest.quality,
         }
