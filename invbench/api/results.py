@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from invbench.leaderboard import build_leaderboard
-from invbench.leaderboard.set_scores import is_reference
+from invbench.store.records import SetReference
 from invbench.store.run_store import read_runs
 
 # Encoded feature blobs (for FID/KID) are large and meaningless as table cells.
@@ -25,7 +25,7 @@ def leaderboard_of(run_dirs: Iterable[str | Path], families: Sequence[str] | Non
     """The leaderboard of run folders (e.g. shards), optionally of some task families only."""
     records = read_runs(list(run_dirs))
     if families:
-        records = [r for r in records if str(r.get("task", "")).split("/")[0] in families]
+        records = [r for r in records if r.task.split("/")[0] in families]
     return build_leaderboard(records)
 
 
@@ -51,7 +51,7 @@ class EvaluationResults:
     @property
     def records(self) -> list[dict[str, Any]]:
         """The latest record of every (task, inverter, config, target, seed) item, by key."""
-        items = [_as_dict(r) for r in read_runs([self.run_dir]) if not is_reference(r)]
+        items = [_as_dict(r) for r in read_runs([self.run_dir]) if not isinstance(r, SetReference)]
         return sorted(items, key=lambda r: str(r.get("key", "")))
 
     def to_pandas(self) -> pd.DataFrame:

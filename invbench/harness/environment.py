@@ -43,12 +43,16 @@ def device_info(device: str) -> dict[str, Any]:
     return info
 
 
-def inverter_provenance(name: str) -> PluginProvenance | None:
-    """Where the inverter registered as ``name`` came from (built-in, entry point with its
-    distribution and version, file, or in-process); None for an instance never registered."""
-    if name not in INVERTERS:
-        return None
-    return PluginProvenance.model_validate(INVERTERS.provenance(name), from_attributes=True)
+def inverter_provenance(inverter: object) -> PluginProvenance:
+    """Where ``inverter`` came from: the registry's provenance when its class is the one
+    registered under its name (built-in, entry point with distribution and version, file);
+    otherwise an object built in-process (e.g. passed to ``invbench.evaluate``), named by its
+    class."""
+    name = getattr(inverter, "name", "")
+    if name in INVERTERS and INVERTERS.get(name) is type(inverter):
+        return PluginProvenance.model_validate(INVERTERS.provenance(name), from_attributes=True)
+    cls = type(inverter)
+    return PluginProvenance(kind="in-process", origin=f"{cls.__module__}:{cls.__qualname__}")
 
 
 def merge_manifest(existing: RunManifest | None, session: Session | None,

@@ -135,7 +135,7 @@ def _inverter_entry(inverter: Inverter) -> InverterEntry:
     """The manifest's entry of one inverter: what its config hash covers, and its provenance."""
     return InverterEntry(name=inverter.name, version=inverter.version, config=inverter.config,
                          oracle=bool(inverter.oracle),
-                         provenance=inverter_provenance(inverter.name))
+                         provenance=inverter_provenance(inverter))
 
 
 def _store_set_references(spec: TaskSpec, target_set: TargetSet, metrics: list[Metric],
