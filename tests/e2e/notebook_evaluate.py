@@ -1,5 +1,5 @@
 """What a notebook does: evaluate a registered inverter, a configured built-in and the notebook's
-own inverter object on a task, then look at the tables. Run by test_python_api.py as
+own inverter object on a task, then look at the tables. Run by test_notebook_api.py as
 ``python notebook_evaluate.py INCLUDE_PATH RUN_DIR OUT_DIR``."""
 
 import sys
