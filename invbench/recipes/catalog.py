@@ -3,13 +3,13 @@
 ``invbench zoo train NAME`` runs ``ZOO.get(NAME)``: a lazy ``"module:function"`` recipe and the
 keyword arguments (seed first) that reproduce the shipped weights. A recipe trains, measures the
 model's quality on held-out data, and calls :func:`save_zoo_model`, which writes
-``model.safetensors`` and a ``manifest.json`` recording the sha256, the recipe command and seeds,
-the quality reached and what the training cost.
+``model.safetensors`` and a ``manifest.json`` (validated as a
+:class:`~invbench.models.zoo.manifest.ZooManifest` before it is written) recording the sha256,
+the recipe command and seeds, the quality reached and what the training cost.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 from dataclasses import dataclass, field
@@ -19,7 +19,8 @@ from typing import Any
 import torch
 
 from invbench.fs.atomic import atomic_write_bytes, sha256_file
-from invbench.models.zoo.weights import MANIFEST_FILE, WEIGHTS_FILE
+from invbench.fs.typed_json import validate_as
+from invbench.models.zoo.manifest import MANIFEST_FILE, WEIGHTS_FILE, ZooManifest
 from invbench.plugins.registry import Registry
 
 
@@ -108,7 +109,9 @@ def save_zoo_model(
             "machine": platform.machine(),
         },
     }
-    atomic_write_bytes(out_dir / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode())
+    # validated before it is written: a recipe cannot ship a manifest the loader would refuse
+    typed = validate_as(ZooManifest, manifest, str(out_dir / MANIFEST_FILE))
+    atomic_write_bytes(out_dir / MANIFEST_FILE, typed.to_json().encode())
     return manifest
 
 
