@@ -10,6 +10,7 @@ the recipe command and seeds, the quality reached and what the training cost.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 from dataclasses import dataclass, field
@@ -109,9 +110,11 @@ def save_zoo_model(
             "machine": platform.machine(),
         },
     }
-    # validated before it is written: a recipe cannot ship a manifest the loader would refuse
-    typed = validate_as(ZooManifest, manifest, str(out_dir / MANIFEST_FILE))
-    atomic_write_bytes(out_dir / MANIFEST_FILE, typed.to_json().encode())
+    # validated before it is written: a recipe cannot ship a manifest the loader would refuse.
+    # The bytes are json.dumps of the dict, as ever (ZooManifest.to_json gives the same text
+    # for every finite value, but would write a NaN quality as null).
+    validate_as(ZooManifest, manifest, str(out_dir / MANIFEST_FILE))
+    atomic_write_bytes(out_dir / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode())
     return manifest
 
 

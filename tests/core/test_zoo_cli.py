@@ -88,3 +88,13 @@ def test_zoo_train_refuses_bad_settings_in_one_line(argv, message, capsys):
     assert _run(["zoo", "train", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_a_recipe_cannot_write_a_manifest_the_loader_would_refuse(tmp_path):
+    from invbench.contracts.errors import InvbenchError
+    from invbench.recipes.catalog import save_zoo_model
+
+    with pytest.raises(InvbenchError, match=r"manifest.json: field 'config': expected an obj"):
+        save_zoo_model(tmp_path, name="tiny", architecture="a-v1", config=[1, 2],
+                       state_dict={"w": torch.zeros(2)}, recipe={}, quality={}, training={})
+    assert not (tmp_path / MANIFEST_FILE).exists()
