@@ -18,6 +18,7 @@ def zoo_command() -> None:
 @zoo_command.command("list")
 def zoo_list() -> None:
     """Each zoo model: its recipe, shipped weights hash, size and recorded quality."""
+    from invbench.models.zoo.manifest import read_zoo_manifest
     from invbench.models.zoo.weights import MANIFEST_FILE, zoo_dir
     from invbench.recipes.catalog import ZOO
 
@@ -25,12 +26,13 @@ def zoo_list() -> None:
     for name in ZOO.names():
         manifest_path = zoo_dir() / name / MANIFEST_FILE
         if manifest_path.is_file():
-            manifest = json.loads(manifest_path.read_text())
-            sha = next(iter(manifest["files"].values()))[:12]
-            size = f"{manifest['bytes'] / 2**20:.1f} MiB"
-            headline = [(k, v) for k, v in manifest["quality"].items() if isinstance(v, float)]
+            manifest = read_zoo_manifest(manifest_path)  # a bad file is one line naming it
+            sha = manifest.weights_sha256[:12]
+            size = f"{manifest.bytes / 2**20:.1f} MiB" if manifest.bytes is not None else ""
+            headline = [(k, v) for k, v in manifest.quality.items() if isinstance(v, float)]
             quality = f"{headline[0][0]}={headline[0][1]:.3f}" if headline else ""
-            minutes = f"{manifest['training']['seconds'] / 60:.1f}"
+            seconds = manifest.training.get("seconds")
+            minutes = f"{seconds / 60:.1f}" if isinstance(seconds, (int, float)) else ""
         else:
             sha, size, quality, minutes = "(not shipped)", "", "", ""
         rows.append([name, sha, size, minutes, quality, ZOO.get(name).description])

@@ -3,8 +3,9 @@
 ``invbench zoo train NAME`` runs ``ZOO.get(NAME)``: a lazy ``"module:function"`` recipe and the
 keyword arguments (seed first) that reproduce the shipped weights. A recipe trains, measures the
 model's quality on held-out data, and calls :func:`save_zoo_model`, which writes
-``model.safetensors`` and a ``manifest.json`` recording the sha256, the recipe command and seeds,
-the quality reached and what the training cost.
+``model.safetensors`` and a ``manifest.json`` (validated as a
+:class:`~invbench.models.zoo.manifest.ZooManifest` before it is written) recording the sha256,
+the recipe command and seeds, the quality reached and what the training cost.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 import torch
 
 from invbench.fs.atomic import atomic_write_bytes, sha256_file
-from invbench.models.zoo.weights import MANIFEST_FILE, WEIGHTS_FILE
+from invbench.fs.typed_json import validate_as
+from invbench.models.zoo.manifest import MANIFEST_FILE, WEIGHTS_FILE, ZooManifest
 from invbench.plugins.registry import Registry
 
 
@@ -108,6 +110,10 @@ def save_zoo_model(
             "machine": platform.machine(),
         },
     }
+    # validated before it is written: a recipe cannot ship a manifest the loader would refuse.
+    # The bytes are json.dumps of the dict, as ever (ZooManifest.to_json gives the same text
+    # for every finite value, but would write a NaN quality as null).
+    validate_as(ZooManifest, manifest, str(out_dir / MANIFEST_FILE))
     atomic_write_bytes(out_dir / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode())
     return manifest
 

@@ -7,10 +7,16 @@ computes the set's ``content_sha256`` with the very function the loader verifies
 :func:`~invbench.targets.target_set.load_target_set`, so a set that freezes is a set that loads.
 The printed hash is what a task YAML pins under ``targets.content_sha256``.
 
+The manifest is written by the one writer every set goes through
+(:func:`invbench.targets.manifest_writer.write_manifest`) after it validates as a
+:class:`~invbench.targets.manifest.TargetSetManifest`. Existing manifest fields the user added
+(``how_made``, a licence) are kept where they stood, before or after ``files``, and files
+already listed keep their order (new ones follow, sorted): re-freezing an unchanged set, the
+shipped ones included, rewrites its manifest byte for byte. The computed fields (``files``,
+``count``, ``content_sha256``, the media format) are rewritten.
+
 Every problem is a one-line :class:`TargetSetError` naming the file (and the line of
-``targets.jsonl``) at fault. Existing manifest fields the user added (``how_made``, a licence)
-are kept; the computed ones (``files``, ``count``, ``content_sha256``, the media format) are
-rewritten.
+``targets.jsonl``) at fault.
 """
 
 from __future__ import annotations
@@ -24,9 +30,11 @@ from typing import Any
 from invbench.contracts.errors import InvbenchError, TargetSetError
 from invbench.contracts.task_spec import TargetSetRef
 from invbench.fs.atomic import atomic_write_bytes, sha256_file
-from invbench.targets.target_set import content_sha256, load_target_set
+from invbench.fs.typed_json import validate_as
+from invbench.targets.manifest import TargetSetManifest
+from invbench.targets.manifest_writer import MANIFEST, manifest_for, write_manifest
+from invbench.targets.target_set import load_target_set
 
-MANIFEST = "manifest.json"
 TARGETS = "targets.jsonl"
 POOL = "pool.jsonl"
 MEDIA_SUFFIXES = (".wav", ".png")  # the field values the loader decodes as files
@@ -53,6 +61,8 @@ class FrozenSet:
 
 
 def _read_manifest(root: Path) -> dict[str, Any]:
+    """The folder's current manifest as a plain dict ({} when there is none): it may be a
+    user's draft (a description, a licence), not yet a valid :class:`TargetSetManifest`."""
     path = root / MANIFEST
     if not path.exists():
         return {}
@@ -206,7 +216,9 @@ def _identity(root: Path, manifest: dict[str, Any], name: str | None, version: i
 
 def _build_manifest(root: Path, previous: dict[str, Any], name: str | None,
                     version: int | None, description: str | None,
-                    licence: str | None) -> dict[str, Any]:
+                    licence: str | None
+                    ) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """The new manifest's facts (before ``files``), its files and the facts after them."""
     name, version, description = _identity(root, previous, name, version, description)
     targets_path = root / TARGETS
     if not targets_path.is_file():
@@ -223,15 +235,32 @@ def _build_manifest(root: Path, previous: dict[str, Any], name: str | None,
         pool_rows = _read_rows(root / pool)
         media += _media_refs(root, root / pool, pool_rows, nested=False)
         pool_info = {"pool": pool, "pool_count": len(pool_rows)}
-    files = list_files(root)
     head = {"name": name, "version": version, "description": description}
     if licence or previous.get("licence"):
         head["licence"] = licence or previous["licence"]
     head["count"] = len(rows)
     computed = {**_media_format(media), **pool_info}
-    kept = {k: v for k, v in previous.items() if k not in {*head, *computed, "files",
-                                                           "content_sha256"}}
-    return {**head, **computed, **kept, "files": files, "content_sha256": content_sha256(files)}
+    before, after = _kept_fields(previous, {*head, *computed})
+    files = _in_old_order(list_files(root), previous.get("files"))
+    return {**head, **computed, **before}, files, after
+
+
+def _kept_fields(previous: dict[str, Any], computed: set[str]
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The previous manifest's other fields (a user's ``how_made``), split into those that stood
+    before ``files`` and those after ``content_sha256``, so each stays where it was."""
+    keys = list(previous)
+    cut = keys.index("files") if "files" in keys else len(keys)
+    kept = [k for k in keys if k not in {*computed, "files", "content_sha256"}]
+    return ({k: previous[k] for k in kept if keys.index(k) < cut},
+            {k: previous[k] for k in kept if keys.index(k) > cut})
+
+
+def _in_old_order(files: dict[str, str], old: Any) -> dict[str, str]:
+    """``files`` in the order the previous manifest listed them, new ones after (sorted): the
+    order is not hashed, and keeping it keeps an unchanged set's manifest unchanged."""
+    listed = [rel for rel in old if rel in files] if isinstance(old, dict) else []
+    return {rel: files[rel] for rel in [*listed, *(rel for rel in files if rel not in listed)]}
 
 
 def freeze_target_set(folder: str | Path, *, name: str | None = None,
@@ -244,10 +273,13 @@ def freeze_target_set(folder: str | Path, *, name: str | None = None,
         raise TargetSetError(f"target set folder {str(root)!r} does not exist")
     manifest_path = root / MANIFEST
     before = manifest_path.read_bytes() if manifest_path.is_file() else None
-    manifest = _build_manifest(root, _read_manifest(root), name, version, description, licence)
-    atomic_write_bytes(manifest_path, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
-    ref = TargetSetRef(name=manifest["name"], version=manifest["version"],
-                       content_sha256=manifest["content_sha256"])
+    facts, files, after = _build_manifest(root, _read_manifest(root), name, version,
+                                          description, licence)
+    manifest = validate_as(TargetSetManifest, manifest_for(facts, files, after),
+                           str(manifest_path), TargetSetError)  # before anything is written
+    write_manifest(root, facts, files, after)
+    ref = TargetSetRef(name=manifest.name, version=manifest.version,
+                       content_sha256=manifest.content_sha256)
     try:
         load_target_set(ref, [root.parent])
     except Exception as exc:  # the loader's own check failed: leave the old manifest in place
@@ -260,5 +292,5 @@ def freeze_target_set(folder: str | Path, *, name: str | None = None,
         text = " ".join(str(exc).split())[:300]
         raise TargetSetError(f"{root / TARGETS}: the rows do not load as one table "
                              f"({type(exc).__name__}: {text})") from None
-    return FrozenSet(root, manifest["name"], manifest["version"], manifest["count"],
-                     len(manifest["files"]), manifest["content_sha256"])
+    return FrozenSet(root, manifest.name, manifest.version, manifest.count or 0,
+                     len(manifest.files), manifest.content_sha256)

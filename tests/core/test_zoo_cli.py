@@ -9,7 +9,7 @@ import torch
 
 from invbench.cli.main import main
 from invbench.fs.atomic import sha256_file
-from invbench.models.zoo.weights import MANIFEST_FILE, WEIGHTS_FILE
+from invbench.models.zoo.weights import MANIFEST_FILE, WEIGHTS_FILE, zoo_dir
 
 # sha256 of the weights of `invbench zoo train captioner --quick --set steps=2`, computed with the
 # recipe as it was before the recipes shared one training loop. The shared loop must keep every
@@ -36,6 +36,20 @@ def test_zoo_list_names_every_shipped_model_and_its_hash(capsys):
         assert name in out and load_zoo_weights(name).sha256[:12] in out
 
 
+def test_zoo_list_refuses_a_bad_manifest_in_one_line(tmp_path, monkeypatch, capsys):
+    import invbench.models.zoo.weights as weights
+
+    folder = tmp_path / "captioner"
+    folder.mkdir()
+    manifest = json.loads((zoo_dir() / "captioner" / MANIFEST_FILE).read_text())
+    (folder / MANIFEST_FILE).write_text(json.dumps({**manifest, "bytes": "big"}))
+    monkeypatch.setattr(weights, "zoo_dir", lambda: tmp_path)
+    assert _run(["zoo", "list"]) == 2
+    err = capsys.readouterr().err
+    assert f"{folder / MANIFEST_FILE}: field 'bytes': expected an integer" in err
+    assert "Traceback" not in err
+
+
 def test_zoo_train_unknown_name_suggests(capsys):
     assert _run(["zoo", "train", "captionr"]) == 2
     err = capsys.readouterr().err
@@ -48,7 +62,14 @@ def test_two_step_captioner_reproduces_the_pre_refactor_weights(tmp_path, capsys
                  "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert json.loads(printed[printed.index("{\n"):])["name"] == "captioner"
-    manifest = json.loads((out / MANIFEST_FILE).read_text())
+    text = (out / MANIFEST_FILE).read_text()
+    manifest = json.loads(text)
+    # the layout of the shipped manifests: same keys in the same order, two-space JSON
+    shipped = json.loads((zoo_dir() / "captioner" / MANIFEST_FILE).read_text())
+    assert list(manifest) == list(shipped) == ["name", "architecture", "config", "files",
+                                               "bytes", "parameters", "recipe", "quality",
+                                               "training"]
+    assert text == json.dumps(manifest, indent=2) + "\n"
     assert manifest["training"]["steps"] == 2 and manifest["recipe"]["settings"]["steps"] == 2
     assert manifest["files"][WEIGHTS_FILE] == sha256_file(out / WEIGHTS_FILE)
     key = (torch.__version__, platform.machine())
@@ -67,3 +88,13 @@ def test_zoo_train_refuses_bad_settings_in_one_line(argv, message, capsys):
     assert _run(["zoo", "train", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_a_recipe_cannot_write_a_manifest_the_loader_would_refuse(tmp_path):
+    from invbench.contracts.errors import InvbenchError
+    from invbench.recipes.catalog import save_zoo_model
+
+    with pytest.raises(InvbenchError, match=r"manifest.json: field 'config': expected an obj"):
+        save_zoo_model(tmp_path, name="tiny", architecture="a-v1", config=[1, 2],
+                       state_dict={"w": torch.zeros(2)}, recipe={}, quality={}, training={})
+    assert not (tmp_path / MANIFEST_FILE).exists()

@@ -17,6 +17,7 @@ from invbench.contracts.errors import TargetSetError
 from invbench.contracts.task_spec import TargetSetRef
 from invbench.fs.shipped import resource_dir
 from invbench.targets.freeze import freeze_target_set
+from invbench.targets.manifest_writer import check_manifest
 from invbench.targets.target_set import load_target_set
 
 SHIPPED = resource_dir("data") / "targets"
@@ -99,10 +100,31 @@ def test_refreezing_keeps_user_fields_and_tracks_changes(tmp_path):
                                   "clips-mini", "captions-paper", "sentences-paper"])
 def test_shipped_sets_refreeze_to_their_own_manifests(tmp_path, name):
     copy = shutil.copytree(SHIPPED / name, tmp_path / name)
-    before = json.loads((copy / "manifest.json").read_text())
+    before = (copy / "manifest.json").read_bytes()
     frozen = freeze_target_set(copy)
-    assert frozen.content_sha256 == before["content_sha256"]
-    assert json.loads((copy / "manifest.json").read_text()) == before
+    assert frozen.content_sha256 == json.loads(before)["content_sha256"]
+    assert (copy / "manifest.json").read_bytes() == before  # byte for byte: layout and order
+    assert check_manifest(copy) == []  # the one writer's layout
+
+
+def test_a_refreeze_keeps_the_manifest_layout_and_validates_it(tmp_path):
+    root = write_set(tmp_path / "words", ROWS)
+    freeze_target_set(root, version=1, description="two phrases")
+    manifest = json.loads((root / "manifest.json").read_text())
+    files = dict(reversed(manifest["files"].items()))  # an order freeze would not choose
+    (root / "manifest.json").write_text(json.dumps(
+        {**{k: v for k, v in manifest.items() if k != "files"}, "files": files,
+         "how_made": {"command": "python make_words.py"}}))
+    (root / "extra.txt").write_text("a new file\n")
+    freeze_target_set(root)
+    again = json.loads((root / "manifest.json").read_text())
+    assert list(again)[-3:] == ["files", "content_sha256", "how_made"]  # kept after the files
+    assert list(again["files"]) == [*files, "extra.txt"]  # old order kept, new file appended
+    bad = json.dumps({**again, "made_by": "a string"}).encode()
+    (root / "manifest.json").write_bytes(bad)
+    with pytest.raises(TargetSetError, match=r"manifest.json: field 'made_by': expected an obj"):
+        freeze_target_set(root)
+    assert (root / "manifest.json").read_bytes() == bad  # an invalid manifest is never written
 
 
 def _stereo(root: Path) -> None:
