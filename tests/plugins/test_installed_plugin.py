@@ -130,5 +130,5 @@ def test_installed_package_plugs_in_an_inverter_model_metric_and_task_pack(tmp_p
     invbench(env, "evaluate", "--tasks", "asr/plugin-tiny", "--inverters", "my-method",
              "--limit", "1", "--out", str(run), "--no-progress")
     (record,) = RunStore(run).latest_records().values()
-    assert record["status"] == "ok" and record["inverter"] == "my-method"
-    assert record["scores"]["transcript_words"] >= 0.0 and "exact_match" in record["scores"]
+    assert record.status == "ok" and record.inverter == "my-method"
+    assert record.scores["transcript_words"] >= 0.0 and "exact_match" in record.scores
