@@ -6,123 +6,68 @@ comparing a changed config (or code) against a baseline is the point. Items are 
 targets, so per-target difficulty cancels. A comparison is *refused* (``incomparable``) rather
 than guessed when the metric's signature or the target set differs: a number computed another
 way is not a regression or an improvement, it is a different number.
+
+Two inverters can also be compared (a candidate method against a baseline, in one run or two):
+rows then pair by (task, version) and items by (target, seed), with the same paired bootstrap.
+Cost columns (``cost_seconds``, ...) compare like a lower-is-better metric when asked for.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from tabulate import tabulate
 
-from invbench.leaderboard.bootstrap import bootstrap_label, paired_bootstrap
-from invbench.leaderboard.rows import AXES, RowGroup, group_records, per_target_means
+from invbench.contracts.errors import InvbenchError
+from invbench.leaderboard.bootstrap import bootstrap_label
+from invbench.leaderboard.compare_report import (
+    IMPROVEMENT,
+    INCOMPARABLE,
+    NO_CHANGE,
+    REGRESSION,
+    CompareReport,
+    CompareRow,
+    UnmatchedRow,
+)
+from invbench.leaderboard.extended import safe_mean, scaled_paired_bootstrap
+from invbench.leaderboard.rows import AXES, ItemKey, RowGroup, group_records, per_target_means
 from invbench.leaderboard.set_scores import collect_references, paired_set_difference
-from invbench.store.records import StoredRecord, as_records
+from invbench.leaderboard.table import COST_FIELDS
+from invbench.plugins.registry import unknown_name_message
+from invbench.store.records import Record, StoredRecord, as_records
 
-REGRESSION = "regression"
-IMPROVEMENT = "improvement"
-NO_CHANGE = "no significant change"
-INCOMPARABLE = "incomparable"
-
-MatchKey = tuple[str, int, str]  # task, task_version, inverter
-
-
-@dataclass(frozen=True)
-class CompareRow:
-    """One (task, inverter, metric) comparison; ``diff`` and its CI are oriented: + is better."""
-
-    task: str
-    task_version: int
-    inverter: str
-    base_config_hash: str
-    cand_config_hash: str
-    metric: str
-    status: str
-    reason: str | None = None
-    higher_is_better: bool | None = None
-    base_mean: float = float("nan")
-    cand_mean: float = float("nan")
-    diff: float = float("nan")
-    ci_low: float = float("nan")
-    ci_high: float = float("nan")
-    n_targets: int = 0
-    n_items: int = 0
+MatchKey = tuple[str, int, str]  # task, task_version, inverter ("" across two inverters)
+# Cost columns compare like a metric: lower is better, no signature (same hardware is the
+# user's promise); every item that reports its cost counts, failed ones spend budget too.
+COSTS = {f"cost_{name}": name for name in COST_FIELDS}
 
 
-@dataclass(frozen=True)
-class UnmatchedRow:
-    """A leaderboard row present on one side only (or not pairable without guessing)."""
-
-    side: str  # "base" or "candidate"
-    task: str
-    task_version: int
-    inverter: str
-    config_hash: str
-    reason: str
-
-
-@dataclass
-class CompareReport:
-    """All comparisons of a base run against a candidate run."""
-
-    rows: list[CompareRow] = field(default_factory=list)
-    unmatched: list[UnmatchedRow] = field(default_factory=list)
-    tolerance: float = 0.0
-    bootstrap: str = ""
-
-    @property
-    def has_regression(self) -> bool:
-        return any(row.status == REGRESSION for row in self.rows)
-
-    @property
-    def has_incomparable(self) -> bool:
-        return any(row.status == INCOMPARABLE for row in self.rows)
-
-    def to_text(self) -> str:
-        """A plain-text table for a terminal or a CI log."""
-        table = [
-            [
-                f"{r.task}@{r.task_version}",
-                r.inverter if r.base_config_hash == r.cand_config_hash
-                else f"{r.inverter} ({r.base_config_hash}->{r.cand_config_hash})",
-                r.metric + {True: " ↑", False: " ↓"}.get(r.higher_is_better, ""),
-                _fmt(r.base_mean), _fmt(r.cand_mean), _fmt(r.diff, signed=True),
-                f"[{_fmt(r.ci_low, signed=True)}, {_fmt(r.ci_high, signed=True)}]",
-                r.n_targets, r.status + (f": {r.reason}" if r.reason else ""),
-            ]
-            for r in self.rows
-        ]  # fmt: skip
-        header = ["task", "inverter", "metric", "base", "cand", "Δ (+ better)", "CI", "N", "result"]
-        lines = [tabulate(table, headers=header, tablefmt="simple", disable_numparse=True)]
-        if not self.rows:
-            lines = ["No comparable rows."]
-        for u in self.unmatched:
-            lines.append(
-                f"unmatched ({u.side}): {u.task}@{u.task_version} {u.inverter} "
-                f"({u.config_hash}): {u.reason}"
-            )
-        lines.append(
-            f"Paired {self.bootstrap} bootstrap over targets; tolerance {self.tolerance:g}; "
-            f"{sum(r.status == REGRESSION for r in self.rows)} regression(s), "
-            f"{sum(r.status == INCOMPARABLE for r in self.rows)} incomparable."
-        )
-        return "\n".join(lines) + "\n"
-
-
-def _fmt(value: float, signed: bool = False) -> str:
-    if value != value:  # NaN
-        return "–"
-    return f"{value:+.4g}" if signed else f"{value:.4g}"
-
-
-def _by_match(groups: Iterable[RowGroup]) -> dict[MatchKey, list[RowGroup]]:
+def _by_match(groups: Iterable[RowGroup], across: bool) -> dict[MatchKey, list[RowGroup]]:
+    """Rows by (task, version, inverter); ``across`` two inverters, by (task, version) only."""
     matched: dict[MatchKey, list[RowGroup]] = {}
     for group in sorted(groups, key=lambda g: g.key):
-        matched.setdefault(group.key[:3], []).append(group)
+        key = (group.key[0], group.key[1], "" if across else group.key[2])
+        matched.setdefault(key, []).append(group)
     return matched
+
+
+def _version_mismatches(
+    unmatched: list[UnmatchedRow], across: bool
+) -> list[tuple[str, str, int, int]]:
+    """Rows left unpaired only because the task version differs (a CI check that compares
+    nothing must say why, not pass)."""
+    def key(u: UnmatchedRow) -> tuple[str, str]:
+        return (u.task, "" if across else u.inverter)
+
+    cand = {key(u): u.task_version for u in unmatched if u.side == "candidate"}
+    found = set()
+    for u in unmatched:
+        other = cand.get(key(u))
+        if u.side == "base" and other is not None and other != u.task_version:
+            found.add((u.task, u.inverter, u.task_version, other))
+    return sorted(found)
 
 
 def _pairs(
@@ -158,7 +103,7 @@ def _unmatched(side: str, group: RowGroup, other_has_key: bool) -> UnmatchedRow:
 
 def _metrics_for(base: RowGroup, cand: RowGroup, metrics: Sequence[str] | None) -> list[str]:
     if metrics is not None:
-        known = set(base.outputs()) | set(cand.outputs())
+        known = set(base.outputs()) | set(cand.outputs()) | set(COSTS)
         return [m for m in metrics if m in known]  # a metric a task lacks is not applicable
     names: list[str] = []
     for main in (base.main_scores(), cand.main_scores()):
@@ -174,6 +119,8 @@ def _refusal(base: RowGroup, cand: RowGroup, metric: str) -> str | None:
         return "a run mixes several target sets"
     if base_sets != cand_sets:
         return "target set differs (target_set_sha256)"
+    if metric in COSTS:
+        return None
     left, right = base.outputs().get(metric), cand.outputs().get(metric)
     if left is None or right is None:
         return f"metric absent from the {'base' if left is None else 'candidate'} run"
@@ -222,6 +169,18 @@ def _compare_set_metric(
     )  # fmt: skip
 
 
+def _values(group: RowGroup, metric: str) -> dict[ItemKey, float]:
+    """Per-item values of an output (``ok`` items) or of a cost column (every item)."""
+    if metric not in COSTS:
+        return group.ok_values(metric)
+    values = {}
+    for item, record in group.sorted_items():
+        value = getattr(record.cost, COSTS[metric])
+        if value is not None and not np.isnan(value):
+            values[item] = float(value)
+    return values
+
+
 def _compare_metric(
     base: RowGroup, cand: RowGroup, metric: str, tolerance: float,
     references: tuple[dict, dict], resamples: int, seed: int, level: float,
@@ -230,36 +189,62 @@ def _compare_metric(
         task=base.key[0], task_version=base.key[1], inverter=base.key[2],
         base_config_hash=base.key[3], cand_config_hash=cand.key[3], metric=metric,
     )  # fmt: skip
+    if base.key[2] != cand.key[2]:
+        ident["base_inverter"] = base.key[2]
+        ident["inverter"] = cand.key[2]
     reason = _refusal(base, cand, metric)
     if reason is not None:
         return CompareRow(**ident, status=INCOMPARABLE, reason=reason)
-    higher = bool(base.outputs()[metric].higher_is_better)
-    meta = base.outputs()[metric]
-    if meta.set_metric is not None:
+    meta = base.outputs().get(metric)
+    higher = False if meta is None else bool(meta.higher_is_better)  # None only for costs
+    if meta is not None and meta.set_metric is not None:
         return _compare_set_metric(base, cand, metric, ident, higher, tolerance, references,
                                    resamples, seed, level)  # fmt: skip
-    left, right = base.ok_values(metric), cand.ok_values(metric)
-    items = sorted(set(left) & set(right))
+    left, right = _values(base, metric), _values(cand, metric)
+    both = sorted(set(left) & set(right))
+    items = [i for i in both if np.isfinite(left[i]) and np.isfinite(right[i])]
+    note = (f"{len(both) - len(items)} paired item(s) with an infinite value left out"
+            if len(items) < len(both) else None)  # fmt: skip
     if not items:
         reason = (
             "no (target, seed) item scored ok in both runs"
             if left or right
             else "no item has this metric in either run"
         )
-        return CompareRow(**ident, status=INCOMPARABLE, higher_is_better=higher, reason=reason)
+        return CompareRow(**ident, status=INCOMPARABLE, higher_is_better=higher,
+                          reason=note or reason)  # fmt: skip
     _, base_means = per_target_means({i: left[i] for i in items})
     _, cand_means = per_target_means({i: right[i] for i in items})
     sign = 1.0 if higher else -1.0
-    diff, low, high = paired_bootstrap(
+    diff, low, high = scaled_paired_bootstrap(
         sign * base_means, sign * cand_means, resamples=resamples, seed=seed, level=level
     )
     status = _status(low, high, tolerance)
     return CompareRow(
-        **ident, status=status, higher_is_better=higher,
-        base_mean=float(base_means.mean()), cand_mean=float(cand_means.mean()),
+        **ident, status=status, higher_is_better=higher, reason=note,
+        base_mean=safe_mean(base_means), cand_mean=safe_mean(cand_means),
         diff=diff, ci_low=low, ci_high=high,
         n_targets=len(base_means), n_items=len(items),
     )  # fmt: skip
+
+
+def _select(records: list[StoredRecord], inverter: str | None, side: str) -> list[StoredRecord]:
+    """One inverter's records (and every set reference); an absent name is a one-line error."""
+    if inverter is None:
+        return records
+    names = sorted({r.inverter for r in records if isinstance(r, Record)})
+    if inverter not in names:
+        raise InvbenchError(unknown_name_message(f"{side} inverter", inverter, names))
+    return [r for r in records if not isinstance(r, Record) or r.inverter == inverter]
+
+
+def _check_metrics(metrics: Sequence[str], groups: list[RowGroup]) -> None:
+    """A requested metric that neither run has is a typo, not "not applicable"."""
+    known = sorted(set().union(*(g.outputs() for g in groups)) | set(COSTS))
+    for name in metrics:
+        if name not in known:
+            message = unknown_name_message("metric", name, known)
+            raise InvbenchError(message.replace("unknown metric", "no run has metric", 1))
 
 
 def compare_runs(
@@ -271,20 +256,30 @@ def compare_runs(
     resamples: int = 1000,
     seed: int = 0,
     level: float = 0.95,
+    base_inverter: str | None = None,
+    cand_inverter: str | None = None,
 ) -> CompareReport:
     """Compare a candidate run against a base run (default metrics: each task's main scores).
 
     ``regression`` when the CI of the oriented difference lies wholly below ``-tolerance``,
     ``improvement`` when wholly above ``tolerance``; ``tolerance`` is in the metric's units.
+    With ``base_inverter`` and ``cand_inverter`` (both or neither), one inverter's rows are
+    compared against another's, paired by (task, version) and items by (target, seed); the two
+    record sets may be the same run.
     """
-    if tolerance < 0:
-        raise ValueError(f"tolerance must be >= 0, got {tolerance!r}")
-    base_records, cand_records = as_records(base_records), as_records(cand_records)
+    if not (math.isfinite(tolerance) and tolerance >= 0):
+        raise InvbenchError(f"tolerance must be a finite number >= 0, got {tolerance!r}")
+    across = base_inverter is not None or cand_inverter is not None
+    if across and (base_inverter is None or cand_inverter is None):
+        raise InvbenchError("name both the baseline and the candidate inverter, or neither")
+    base_records = _select(as_records(base_records), base_inverter, "baseline")
+    cand_records = _select(as_records(cand_records), cand_inverter, "candidate")
     references = (collect_references(base_records), collect_references(cand_records))
-    pairs, unmatched = _pairs(
-        _by_match(group_records(base_records).values()),
-        _by_match(group_records(cand_records).values()),
-    )
+    base_groups = list(group_records(base_records).values())
+    cand_groups = list(group_records(cand_records).values())
+    if metrics is not None:
+        _check_metrics(metrics, base_groups + cand_groups)
+    pairs, unmatched = _pairs(_by_match(base_groups, across), _by_match(cand_groups, across))
     rows = [
         _compare_metric(base, cand, metric, tolerance, references, resamples, seed, level)
         for base, cand in pairs
@@ -295,4 +290,5 @@ def compare_runs(
         unmatched=unmatched,
         tolerance=tolerance,
         bootstrap=bootstrap_label(resamples=resamples, seed=seed, level=level),
+        version_mismatches=_version_mismatches(unmatched, across),
     )

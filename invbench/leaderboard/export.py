@@ -8,9 +8,7 @@ same table always gives the same bytes (and a diff of a published CSV shows only
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import math
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from invbench.fs.atomic import atomic_write_bytes
 from invbench.leaderboard.table import AXES, BASE_COLUMNS, COST_FIELDS, TAIL_COLUMNS
 
 FLOAT_FORMAT = "%.6g"
@@ -26,7 +25,9 @@ _NOT_METRIC = set(BASE_COLUMNS + TAIL_COLUMNS + [f"cost_{n}" for n in COST_FIELD
 
 
 def _csv_cell(value: Any) -> str:
-    """One cell as text: numbers in a fixed format, strings defused against formula injection."""
+    """One cell as CSV text: numbers bare in a fixed format (``inf`` for an infinite mean, empty
+    for none), every string quoted (so a CR or LF inside a name cannot end the row) and
+    defused against formula injection by a leading ``'``."""
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
     if isinstance(value, (float, np.floating)) and math.isnan(value):
@@ -38,40 +39,46 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         return FLOAT_FORMAT % float(value)
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+    text = "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _write(text: str, path: str | Path | None) -> str:
+    """Write atomically: a crash or a full disk leaves the old file, never a truncated one."""
     if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text, encoding="utf-8", newline="")
+        atomic_write_bytes(Path(path), text.encode("utf-8"))
     return text
 
 
 def to_csv(df: pd.DataFrame, path: str | Path | None = None) -> str:
     """Write ``df`` as CSV (UTF-8, ``\\n`` line ends) and return the text.
 
-    Only strings are escaped (a leading ``'``): a negative score stays a number a spreadsheet
-    can sum, while an inverter named ``=HYPERLINK(...)`` stays inert text.
+    Only strings are quoted and escaped (a leading ``'``): a negative score stays a number a
+    spreadsheet can sum, while an inverter named ``=HYPERLINK(...)`` stays inert text.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([_csv_cell(str(c)) for c in df.columns])
-    for row in df.itertuples(index=False, name=None):
-        writer.writerow([_csv_cell(v) for v in row])
-    return _write(buffer.getvalue(), path)
+    lines = [",".join(_csv_cell(str(c)) for c in df.columns)]
+    lines += [",".join(_csv_cell(v) for v in row) for row in df.itertuples(index=False, name=None)]
+    return _write("\n".join(lines) + "\n", path)
 
 
 def _num(value: Any) -> str:
+    """``–`` only for no value; an infinite mean (PSNR of identical images) reads ``inf``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{float(value):.3g}"
 
 
+def _count(row: pd.Series, name: str) -> str:
+    count = row.get(f"{name}_n")
+    return "" if count is None or count != count else f" (n={int(count)})"
+
+
 def _with_ci(row: pd.Series, name: str) -> str:
+    """``mean [low, high] (n=K)``: every cell says how many items its number rests on."""
     if _num(row.get(name)) == "–":
-        return "–"
-    return f"{_num(row[name])} [{_num(row[f'{name}_ci_low'])}, {_num(row[f'{name}_ci_high'])}]"
+        return "–" + _count(row, name)
+    interval = f"[{_num(row[f'{name}_ci_low'])}, {_num(row[f'{name}_ci_high'])}]"
+    return f"{_num(row[name])} {interval}{_count(row, name)}"
 
 
 def _task_views(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame, list[str], list[str]]]:
@@ -117,7 +124,8 @@ def to_markdown(df: pd.DataFrame, path: str | Path | None = None) -> str:
         out.append("|" + "---|" * len(header))
         for _, row in rows.iterrows():
             cells = [_inverter_cell(row), row["n_targets"], f"{row['coverage']:.1%}"]
-            cells += [_with_ci(row, m) for m in mains] + [_num(row[m]) for m in others]
+            cells += [_with_ci(row, m) for m in mains]
+            cells += [_num(row[m]) + _count(row, m) for m in others]
             out.append("| " + " | ".join(_md_escape(c) for c in cells) + " |")
         out.append("")
     if df.empty:
@@ -172,7 +180,8 @@ def to_html(df: pd.DataFrame, path: str | Path | None = None) -> str:
                 mean, _, ci = _with_ci(row, m).partition(" ")
                 ci_html = f' <span class="ci">{esc(ci)}</span>' if ci else ""
                 parts.append(f"<td>{esc(mean)}{ci_html}</td>")
-            parts += [f"<td>{esc(_num(row[m]))}</td>" for m in others]
+            parts += [f'<td>{esc(_num(row[m]))}<span class="ci">{esc(_count(row, m))}</span></td>'
+                      for m in others]  # fmt: skip
             parts.append("</tr>")
         parts.append("</tbody></table>")
     if df.empty:
@@ -193,7 +202,9 @@ def _caption(rows: pd.DataFrame) -> str:
     signatures = sorted({s for cell in rows["signatures"] for s in str(cell).split("; ") if s})
     lines = [
         f"Mean over targets with {esc(_bootstrap_of(rows))} bootstrap interval; "
-        "N = targets; coverage = ok items / recorded items.",
+        "N = targets; n = items a number rests on; coverage = ok items with a main score / "
+        "every (target, seed) of the row; inf = infinite (e.g. PSNR of identical images), "
+        "– = no value.",
         "Target set: " + esc(", ".join(sets)),
         "Signatures: " + "<br>".join(f"<code>{esc(s)}</code>" for s in signatures),
     ]

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from invbench.leaderboard.extended import safe_mean
 from invbench.store.records import Record, SetMetricRef, StoredRecord
 
 AXES = ("alignment", "quality", "interpretability")
@@ -84,13 +85,34 @@ class RowGroup:
         return result
 
     def ok_values(self, name: str) -> dict[ItemKey, float]:
-        """Finite values of output ``name`` on ``ok`` items, in item order."""
+        """Values of output ``name`` on ``ok`` items, in item order.
+
+        NaN is no value (a hand-edited or broken record) and is left out, which the output's
+        own N shows; ``±inf`` is a value (PSNR of an image identical to its reference) and is
+        kept, so a mean over it is infinite rather than silently finite.
+        """
         values = {}
         for item, record in self.sorted_items():
             value = record.scores.get(name) if record.status == "ok" else None
-            if value is not None and math.isfinite(value):
+            if value is not None and not math.isnan(value):
                 values[item] = float(value)
         return values
+
+    def expected_items(self) -> int:
+        """Items the row should have: every (target, seed) of the targets and seeds it has."""
+        targets = {target for target, _ in self.items}
+        seeds = {seed for _, seed in self.items}
+        return len(targets) * len(seeds)
+
+    def covered_items(self) -> int:
+        """``ok`` items with a value (not NaN) for the row's main alignment score, or, when the
+        task names no per-item main score, ``ok`` items."""
+        main = self.main_scores()
+        name = main.get("alignment") or next((main[a] for a in AXES if a in main), None)
+        output = self.outputs().get(name) if name else None
+        if name is None or (output is not None and output.set_metric is not None):
+            return sum(r.status == "ok" for r in self.items.values())
+        return len(self.ok_values(name))
 
 
 def per_target_means(values: Mapping[ItemKey, float]) -> tuple[list[str], np.ndarray]:
@@ -99,7 +121,7 @@ def per_target_means(values: Mapping[ItemKey, float]) -> tuple[list[str], np.nda
     for (target, seed), value in values.items():
         by_target.setdefault(target, []).append((seed, value))
     targets = sorted(by_target)
-    means = [float(np.mean([v for _, v in sorted(by_target[t])])) for t in targets]
+    means = [safe_mean([v for _, v in sorted(by_target[t])]) for t in targets]
     return targets, np.asarray(means, dtype=np.float64)
 
 

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from invbench.contracts.errors import InvbenchError
-from invbench.leaderboard.bootstrap import bootstrap_ci, bootstrap_label
+from invbench.leaderboard.bootstrap import bootstrap_label
+from invbench.leaderboard.extended import extended_ci, safe_mean
 from invbench.leaderboard.rows import (
     AXES,
     OutputMeta,
@@ -64,7 +65,7 @@ def _cost_means(group: RowGroup) -> dict[str, float]:
             for _, r in group.sorted_items()
             if (v := getattr(r.cost, name)) is not None and math.isfinite(v)
         ]
-        costs[f"cost_{name}"] = float(np.mean(values)) if values else float("nan")
+        costs[f"cost_{name}"] = safe_mean(values) if values else float("nan")
     return costs
 
 
@@ -104,7 +105,8 @@ def _build_row(
         "access": _single(group, "inverter_access", lambda r: r.inverter_access),
         "n_targets": len({target for target, _ in group.items}),
         "n_ok": n_ok,
-        "coverage": n_ok / len(statuses) if statuses else float("nan"),
+        # items with a main score over the (target, seed) grid the row should have filled
+        "coverage": group.covered_items() / group.expected_items() if statuses else float("nan"),
     }
     outputs = group.outputs()
     set_values: dict[str, tuple[float, float, float, int]] = {}
@@ -121,7 +123,7 @@ def _build_row(
         else:
             values = group.ok_values(name)
             _, target_means = per_target_means(values)
-            mean, low, high = bootstrap_ci(
+            mean, low, high = extended_ci(
                 target_means, resamples=resamples, seed=seed, level=level
             )
             count = len(values)
@@ -171,10 +173,12 @@ def build_leaderboard(
     per metric ``<m>``, ``<m>_ci_low``, ``<m>_ci_high``, ``<m>_n`` (main scores first), then mean
     costs and the tail columns.
 
-    ``n_ok`` and ``<metric>_n`` count (target, seed) items, ``coverage`` is ok items over all
-    recorded items, and ``<metric>``/``_ci_low``/``_ci_high`` are the mean over targets (seeds
-    averaged per target) and its bootstrap interval. ``df.attrs`` carries, per ``task@version``,
-    the main score names and each metric's direction, for the Markdown and HTML views.
+    ``n_ok`` and ``<metric>_n`` count (target, seed) items, ``coverage`` is ok items with a
+    main (alignment) score over every (target, seed) of the row's targets and seeds, and
+    ``<metric>``/``_ci_low``/``_ci_high`` are the mean over targets (seeds averaged per
+    target) and its bootstrap interval (``inf`` when an item's value is infinite).
+    ``df.attrs`` carries, per ``task@version``, the main score names and each metric's direction,
+    for the Markdown and HTML views.
     """
     records = as_records(records)  # mappings (e.g. hand-built) are validated first
     references = collect_references(records)

@@ -33,7 +33,8 @@ def test_compare_exit_codes(tmp_path, capsys, make_run):
     assert _exit_code(["compare", str(base), str(worse)]) == 1
     assert "regression" in capsys.readouterr().out
     assert _exit_code(["compare", str(base), str(changed)]) == 2
-    assert _exit_code(["compare", str(base), str(changed), "--allow-incomparable"]) == 0
+    # allowing refusals does not make a gate that compared nothing pass
+    assert _exit_code(["compare", str(base), str(changed), "--allow-incomparable"]) == 2
     # the quality score did not change, so comparing only it passes
     assert _exit_code(["compare", str(base), str(worse), "--metrics", "dnsmos_ovrl"]) == 0
 
@@ -86,3 +87,42 @@ def test_parse_leaderboard_target_rejects_empty_parts():
 
     with pytest.raises(InvbenchError, match="FAMILY"):
         parse_leaderboard_target("=x.csv")
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("invbench: error:") and "\n" not in err, err
+    return err
+
+
+def test_compare_never_passes_by_comparing_nothing(tmp_path, capsys, make_run):
+    base = _write_run(tmp_path / "base", make_run(_scores(27)))
+    v2 = _write_run(tmp_path / "v2", make_run(_scores(27), task_version=2))
+    other = _write_run(tmp_path / "other", make_run(_scores(27), inverter="noise"))
+    assert _exit_code(["compare", str(base), str(v2)]) == 2
+    assert "task versions differ: asr/mini (waveform-adam) v1 in" in _one_error_line(capsys)
+    assert _exit_code(["compare", str(base), str(other)]) == 2
+    assert "nothing was compared" in _one_error_line(capsys)
+    assert _exit_code(["compare", str(base), str(base), "--metrics", "nonsense"]) == 2
+    assert "no run has metric 'nonsense'" in _one_error_line(capsys)
+    assert _exit_code(["compare", str(base), str(base), "--metrics", "exact_mach"]) == 2
+    assert "did you mean 'exact_match'" in _one_error_line(capsys)
+    for bad in ("-1", "nan", "inf"):
+        assert _exit_code(["compare", str(base), str(base), "--tolerance", bad]) == 2
+        assert "--tolerance must be a finite number >= 0" in _one_error_line(capsys)
+    assert _exit_code(["compare", str(base), str(base), "--metrics", "cost_seconds"]) == 0
+    out = capsys.readouterr().out
+    assert "cost_seconds ↓" in out and "compared 1 metric(s), no regression" in out
+
+
+def test_compare_two_inverters_of_one_run(tmp_path, capsys, make_run):
+    run = _write_run(tmp_path / "run", make_run(_scores(3), inverter="noise", config_hash="n0")
+                     + make_run(_scores(27), inverter="pixels-adam", config_hash="p0"))
+    argv = ["compare", str(run), "--baseline-inverter", "noise",
+            "--candidate-inverter", "pixels-adam", "--metrics", "exact_match"]
+    assert _exit_code(argv) == 0
+    assert "improvement" in capsys.readouterr().out
+    argv[3], argv[5] = "pixels-adam", "noise"
+    assert _exit_code(argv) == 1
+    assert _exit_code(["compare", str(run)]) == 2
+    assert "needs a CANDIDATE" in _one_error_line(capsys)

@@ -7,6 +7,7 @@ import copy
 import numpy as np
 import pytest
 
+from invbench.contracts.errors import InvbenchError
 from invbench.leaderboard import (
     IMPROVEMENT,
     INCOMPARABLE,
@@ -77,8 +78,9 @@ def test_tolerance_absorbs_small_changes(make_run) -> None:
     cand = make_run([{"exact_match": 1.0, "dnsmos_ovrl": 2.95}] * 30)
     assert _row(compare_runs(base, cand), "dnsmos_ovrl").status == REGRESSION
     assert _row(compare_runs(base, cand, tolerance=0.1), "dnsmos_ovrl").status == NO_CHANGE
-    with pytest.raises(ValueError):
-        compare_runs(base, cand, tolerance=-1)
+    for bad in (-1, float("nan"), float("inf")):
+        with pytest.raises(InvbenchError, match="tolerance"):
+            compare_runs(base, cand, tolerance=bad)
 
 
 def test_signature_change_is_incomparable(make_run, make_record) -> None:
@@ -141,5 +143,8 @@ def test_several_configs_pair_only_on_equal_hashes(make_run) -> None:
 def test_metric_absent_from_a_task_is_skipped_not_refused(make_run) -> None:
     runs = make_run([{"exact_match": 1.0}], outputs={"exact_match": {
         "signature": "em|version:1", "higher_is_better": True}})  # fmt: skip
+    runs += make_run([{"pesq_wb": 2.0}], task="tts/mini", outputs={"pesq_wb": {
+        "signature": "pesq|version:1", "higher_is_better": True}})  # fmt: skip
     report = compare_runs(runs, runs, metrics=["exact_match", "pesq_wb"])
-    assert [r.metric for r in report.rows] == ["exact_match"]
+    assert [(r.task, r.metric) for r in report.rows] == [("asr/mini", "exact_match"),
+                                                         ("tts/mini", "pesq_wb")]

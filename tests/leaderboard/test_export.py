@@ -56,7 +56,7 @@ def test_markdown_escapes_pipes_and_html(make_run, tmp_path) -> None:
 
 def test_markdown_shows_main_scores_with_intervals(make_run) -> None:
     df = build_leaderboard(make_run([{"exact_match": 1.0}, {"exact_match": 0.0}]))
-    assert "| waveform-adam (1a2b3c4d5e6f) | 2 | 100.0% | 0.5 [0, 1] |" in to_markdown(df)
+    assert "| waveform-adam (1a2b3c4d5e6f) | 2 | 100.0% | 0.5 [0, 1] (n=2) |" in to_markdown(df)
 
 
 def test_html_is_static_and_escaped(make_run, tmp_path) -> None:
@@ -79,5 +79,5 @@ def test_writers_are_deterministic(make_run) -> None:
 
 def test_empty_table(tmp_path) -> None:
     df = build_leaderboard([])
-    assert to_csv(df).startswith("task,task_version,")
+    assert to_csv(df).startswith('"task","task_version",')
     assert "No results" in to_markdown(df) and "No results" in to_html(df)
