@@ -43,7 +43,8 @@ class SetMetric(Metric):
     def bootstrap(
         self, features: np.ndarray, reference: np.ndarray, resamples: np.ndarray
     ) -> dict[str, np.ndarray]:
-        """Values for each row of ``resamples`` (``(B, N)`` item indices drawn with replacement).
+        """Values for each row of ``resamples`` (``(B, K)`` item indices; the leaderboard passes
+        half the targets' items, drawn without replacement).
 
         The default recomputes :meth:`compute` on each resample; metrics whose estimator is
         biased by repeated items (KID's unbiased MMD) override it.

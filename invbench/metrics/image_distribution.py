@@ -33,13 +33,13 @@ Subsets are drawn as torchmetrics draws them (per subset ``torch.randperm(M)`` t
 sets lexicographically: the value depends on the *set* of features, not their order. KID is
 unbiased, so it can be below 0.
 
-**Bootstrap** (:meth:`ImageDistribution.bootstrap`): FID is recomputed on each resample (the
-default). KID uses the all-pairs form of the same estimator (the limit of many subsets, whose
-expectation equals :meth:`compute`'s), weighted by each item's count :math:`c_i` in the resample,
-with an item never paired with its own copies:
-:math:`\sum_{i \ne j} c_i c_j K_{ij} / (N^2 - \sum_i c_i^2)` for the within-set term, and
-:math:`\sum_i c_i \bar K^{XY}_{i\cdot} / N` across sets. A resample of one distinct item has no KID
-(NaN). Kernels are computed once, so a bootstrap costs :math:`O(BN^2)`.
+**Resamples** (:meth:`ImageDistribution.bootstrap`: rows of item indices; the leaderboard draws
+half the targets without replacement, see :mod:`invbench.leaderboard.set_scores`): FID is
+recomputed on each row, batched. KID uses the all-pairs form of the same estimator (the limit of
+many subsets, whose expectation equals :meth:`compute`'s), weighted by each item's count
+:math:`c_i` in the row (:math:`R = \sum_i c_i`), an item never paired with its own copies:
+:math:`\sum_{i \ne j} c_i c_j K_{ij} / (R^2 - \sum_i c_i^2)` within the set and
+:math:`\sum_i c_i \bar K^{XY}_{i\cdot} / R` across sets; one distinct item has no KID (NaN).
 
 Example:
     >>> import numpy as np
@@ -233,21 +233,59 @@ class ImageDistribution(SetMetric):
     def bootstrap(
         self, features: np.ndarray, reference: np.ndarray, resamples: np.ndarray
     ) -> dict[str, np.ndarray]:
+        """FID and KID of ``features[row]`` per row of ``resamples`` ``(B, K)``; repeats allowed."""
         features = _checked(features, "recovered")
         reference = _checked(reference, "reference", features.shape[1])
-        resamples = np.asarray(resamples, dtype=np.int64).reshape(-1, len(features))
+        rows = np.atleast_2d(np.asarray(resamples, dtype=np.int64))
         cov_real = _cov(reference)
-        mu_real, sqrt_real = reference.mean(0), _sqrt_psd(cov_real)
-        fid = np.array([_fid(features[idx], mu_real, cov_real, sqrt_real) for idx in resamples])
-        return {"fid": fid, "kid": kid_resampled(features, reference, resamples)}
+        fid = fid_rows(features, reference.mean(0), cov_real, _sqrt_psd(cov_real), rows)
+        return {"fid": fid, "kid": kid_resampled(features, reference, rows)}
+
+
+_MAX_CELLS = 1 << 22  # batched FID: about this many float64 cells per array and chunk
+
+
+def fid_rows(
+    features: np.ndarray,
+    mu_real: np.ndarray,
+    cov_real: np.ndarray,
+    sqrt_real: np.ndarray,
+    rows: np.ndarray,
+) -> np.ndarray:
+    """:func:`_fid` (same formula, same two paths) of ``features[row]`` per row ``(B, K)``.
+
+    Batched eigendecompositions in chunks: a Python loop of them made 1000 draws slow.
+    """
+    count, k = rows.shape
+    d = features.shape[1]
+    out = np.full(count, np.nan)
+    if count == 0 or k < 2:
+        return out
+    chunk = max(1, _MAX_CELLS // (k * d + min(k, d) ** 2))
+    for start in range(0, count, chunk):
+        x = features[rows[start : start + chunk]]  # (c, K, d)
+        mu = x.mean(1)
+        centred = (x - mu[:, None, :]) / np.sqrt(k - 1)
+        if k <= d:
+            inner = centred @ cov_real @ centred.transpose(0, 2, 1)
+        else:
+            inner = sqrt_real @ (centred.transpose(0, 2, 1) @ centred) @ sqrt_real
+        eigen = np.linalg.eigvalsh((inner + inner.transpose(0, 2, 1)) / 2)
+        trace_sqrt = np.sqrt(np.clip(eigen, 0.0, None)).sum(1)
+        value = (((mu - mu_real) ** 2).sum(1) + (centred**2).sum((1, 2)) + np.trace(cov_real)
+                 - 2.0 * trace_sqrt)  # fmt: skip
+        out[start : start + len(x)] = np.maximum(value, 0.0)
+    return out
 
 
 def kid_resampled(features: np.ndarray, reference: np.ndarray, resamples: np.ndarray) -> np.ndarray:
-    """All-pairs unbiased KID of each resample ``(B, N)`` of ``features``; copies never pair."""
+    """All-pairs unbiased KID of each row ``(B, K)`` of item indices; copies never pair."""
     n, m = len(features), len(reference)
     if len(resamples) == 0:
         return np.empty(0)
-    counts = np.stack([np.bincount(idx, minlength=n) for idx in resamples]).astype(np.float64)
+    flat = (np.arange(len(resamples))[:, None] * n + resamples).ravel()  # one bincount, all rows
+    counts = np.bincount(flat, minlength=len(resamples) * n).reshape(-1, n).astype(np.float64)
+    total = counts.sum(1)  # K: N for a resample with replacement, fewer for a subsample
     k_xx = poly_kernel(features, features)
     cross_means = poly_kernel(features, reference).mean(1)
     yy_sum = 0.0  # the pool's off-diagonal kernel sum, in row blocks (M can be large)
@@ -255,8 +293,8 @@ def kid_resampled(features: np.ndarray, reference: np.ndarray, resamples: np.nda
         block = poly_kernel(reference[start : start + 1024], reference)
         yy_sum += block.sum() - np.trace(block, offset=start)
     yy = yy_sum / (m * (m - 1))
-    pairs = n * n - (counts**2).sum(1)
+    pairs = total**2 - (counts**2).sum(1)
     xx_sum = ((counts @ k_xx) * counts).sum(1) - (counts**2) @ np.diag(k_xx)
     with np.errstate(invalid="ignore", divide="ignore"):
         xx = np.where(pairs > 0, xx_sum / pairs, np.nan)
-    return xx + yy - 2.0 * (counts @ cross_means) / n
+    return xx + yy - 2.0 * (counts @ cross_means) / total

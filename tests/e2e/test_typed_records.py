@@ -17,26 +17,62 @@ from invbench.store.run_store import RunStore
 OLD_RUN = Path(__file__).resolve().parents[1] / "fixtures" / "run-schema1"
 
 
+# Changed on purpose since: FID/KID intervals (half-sampling, no longer a bootstrap with
+# replacement that excluded FID's own value) and the interval label that says so.
+_SET_CI = {f"{m}_ci_{side}" for m in ("fid", "kid") for side in ("low", "high")}
+_OLD_LABEL, _NEW_SUFFIX = "percentile,B=1000,seed=0,level=0.95", ";sets:subsample-n/2-centred"
+
+
 def _same_board_as_before(path: Path) -> None:
     """``path`` holds the old code's leaderboard cell for cell, plus the ``access`` column added
-    since (old records carry no access class: they read as white-box)."""
+    since (old records carry no access class: they read as white-box), except the set metrics'
+    intervals, which now contain their values, and the label naming their method."""
     expected = OLD_RUN / "expected-leaderboard.csv"
     with path.open(newline="") as new, expected.open(newline="") as old:
         new_rows, old_rows = list(csv.reader(new)), list(csv.reader(old))
     column = new_rows[0].index("access")
     assert {row[column] for row in new_rows[1:]} == {"white-box"}
-    assert [row[:column] + row[column + 1:] for row in new_rows] == old_rows
+    new_rows = [row[:column] + row[column + 1:] for row in new_rows]
+    header = new_rows[0]
+    assert header == old_rows[0]
+    for new_row, old_row in zip(new_rows[1:], old_rows[1:], strict=True):
+        new_cells = dict(zip(header, new_row, strict=True))
+        old_cells = dict(zip(header, old_row, strict=True))
+        assert new_cells["bootstrap"] == old_cells["bootstrap"] + _NEW_SUFFIX
+        for name in header:
+            if name in _SET_CI and old_cells[name]:
+                metric = name.rsplit("_ci_", 1)[0]
+                low = float(new_cells[f"{metric}_ci_low"])
+                high = float(new_cells[f"{metric}_ci_high"])
+                assert low <= float(new_cells[metric]) <= high
+            elif name != "bootstrap":
+                assert new_cells[name] == old_cells[name], name
+
+
+def _without_set_intervals(markdown: str) -> str:
+    """The page with the KID/FID cells' ``[low, high]`` and the label's new suffix removed."""
+    lines = []
+    for line in markdown.replace(_NEW_SUFFIX, "").splitlines():
+        cells = line.split(" | ")
+        if line.startswith("| inverter"):
+            header = cells
+        elif line.startswith("| ") and not line.startswith("|---"):
+            cells = [re.sub(r" \[.*\]", "", c) if re.search(r"\b[fk]id\b", h) else c
+                     for c, h in zip(cells, header, strict=True)]  # fmt: skip
+        lines.append(" | ".join(cells))
+    return "\n".join(lines)
 
 
 def test_an_old_run_gives_the_leaderboard_it_gave_before(tmp_path):
     invbench("leaderboard", str(OLD_RUN), "--csv", str(tmp_path / "board.csv"))
     _same_board_as_before(tmp_path / "board.csv")
-    # white-box rows carry no tag, so the Markdown page is byte for byte the old one once the
-    # per-cell counts added since ("(n=K)", issue 14) are set aside
+    # white-box rows carry no tag, so the Markdown page is the old one once the per-cell counts
+    # ("(n=K)") and the set metrics' new intervals (both issue 14) are set aside
     expected = (OLD_RUN / "expected-leaderboard.md").read_text(encoding="utf-8")
-    page = (tmp_path / "board.md").read_text(encoding="utf-8")
-    assert " (n=" in page
-    assert re.sub(r" \(n=\d+\)", "", page) == expected
+    got = (tmp_path / "board.md").read_text(encoding="utf-8")
+    assert " (n=" in got and _OLD_LABEL + _NEW_SUFFIX in got
+    counted = re.sub(r" \(n=\d+\)", "", got)
+    assert _without_set_intervals(counted) == _without_set_intervals(expected)
 
 
 def test_an_old_run_resumes_without_recomputing_anything(tmp_path):

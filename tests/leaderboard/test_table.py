@@ -46,7 +46,7 @@ def test_columns_in_documented_order(make_run) -> None:
     ]  # fmt: skip
     assert list(df.columns) == expected
     row = df.iloc[0]
-    assert row["bootstrap"] == "percentile,B=1000,seed=0,level=0.95"
+    assert row["bootstrap"] == "percentile,B=1000,seed=0,level=0.95;sets:subsample-n/2-centred"
     assert row["signatures"].startswith("dnsmos_ovrl=dnsmos|model:sig_bak_ovr|version:1; ")
     assert row["target_set_sha256"] == "a" * 64
     assert row["cost_forward_calls"] == 11.0
