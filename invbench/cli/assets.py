@@ -41,10 +41,11 @@ def _environment() -> list[str]:
 @click.option("--verify", is_flag=True, help="Also re-hash files whose sha256 is known (slow).")
 def doctor_command(suites, include_paths, verify) -> int:
     """Offline check of everything the suites' tasks need: model weights, optional backends,
-    judge weights and prepared target sets. Exits 1 if a required asset is missing."""
+    judge weights, prepared target sets, and each pinned target set's files and hash. Exits 1 if
+    a required asset is missing."""
     catalog = TaskCatalog(include_paths)
     specs = _specs(catalog, suites)
-    reports = check_tasks(specs, catalog.target_dirs(), verify=verify)
+    reports = check_tasks(specs, catalog.target_dirs(), verify=verify, targets=True)
     for line in _environment():
         click.echo(line)
     rows = []

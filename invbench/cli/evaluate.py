@@ -10,6 +10,7 @@ import click
 from invbench.api.entry import evaluate
 from invbench.api.resolve import parse_shard
 from invbench.api.results import leaderboard_of
+from invbench.cli.preflight import check_evaluate_options
 from invbench.contracts.errors import InvbenchError
 from invbench.leaderboard import to_csv, to_html, to_markdown
 from invbench.plugins.inverter_factory import parse_inverter_options
@@ -81,6 +82,7 @@ def evaluate_command(suite, tasks, inverters, limit, seeds, batch_size, device, 
     and target subset, into runs/mini. Re-running the same command resumes: completed items
     are never recomputed (unless --overwrite).
     """
+    check_evaluate_options(out, device)  # --device and --out, before anything loads
     for path in inverter_paths:
         load_python_file(path)
     extra_leaderboards = [parse_leaderboard_target(v) for v in leaderboard_csvs]

@@ -1,4 +1,8 @@
-"""Entry point: ``invbench <command>``. User errors print one line and exit 2, no traceback."""
+"""Entry point: ``invbench <command>``. User errors print one line and exit 2, no traceback.
+
+An ``OSError`` that reaches here (a path that cannot be written or read) is one line too,
+naming the path (:func:`invbench.cli.paths.os_error_message`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import click
 from invbench.cli.assets import doctor_command, prefetch_command
 from invbench.cli.evaluate import evaluate_command
 from invbench.cli.listing import inverters_command, metrics_command, models_command, tasks_command
+from invbench.cli.paths import os_error_message
 from invbench.cli.prepare import prepare_command
 from invbench.cli.results import compare_command, leaderboard_command
 from invbench.cli.schema import schema_command
@@ -45,6 +50,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except InvbenchError as exc:
         click.echo(f"invbench: error: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:  # permission, read-only mount, a file in the way, disk full
+        click.echo(f"invbench: error: {os_error_message(exc)}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("interrupted: completed items are saved; re-run the command to resume", err=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from invbench.contracts.forward_model import ForwardModel
 from invbench.contracts.task_spec import ModelRef
+from invbench.models.placement import check_device
 from invbench.plugins.catalog import FORWARD_MODELS
 
 
@@ -16,6 +17,7 @@ class ModelCache:
     ``invbench prepare``) that names them."""
 
     def __init__(self, device: str) -> None:
+        check_device(device)  # a typo such as "gpu" fails here, before any model loads
         self.device = device
         self._models: dict[str, ForwardModel] = {}
 

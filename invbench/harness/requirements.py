@@ -14,8 +14,9 @@ from pathlib import Path
 
 from invbench.assets.kinds import Asset, AssetStatus, PreparedTargetSet
 from invbench.contracts.errors import InvbenchError
-from invbench.contracts.task_spec import MetricRef, ModelRef, TaskSpec
+from invbench.contracts.task_spec import MetricRef, ModelRef, TargetSetRef, TaskSpec
 from invbench.plugins.catalog import FORWARD_MODELS, METRICS
+from invbench.plugins.option_check import check_task_options
 
 
 class MissingAssetsError(InvbenchError):
@@ -47,6 +48,8 @@ def metric_assets(ref: MetricRef) -> list[Asset]:
 
 
 def task_assets(spec: TaskSpec, target_dirs: Sequence[Path]) -> list[Asset]:
+    """What ``spec`` needs; first, every option it gives a factory must be one it takes."""
+    check_task_options(spec)
     assets = [*model_assets(spec.forward_model)]
     for judge in spec.judges.values():
         assets += model_assets(judge)
@@ -61,12 +64,48 @@ def task_assets(spec: TaskSpec, target_dirs: Sequence[Path]) -> list[Asset]:
     return assets
 
 
+@dataclass(frozen=True)
+class PinnedTargetSet(Asset):
+    """A target set a task pins by hash, checked as ``invbench evaluate`` checks it: found in
+    the search folders (``--include-path`` ones first), every file's sha256 against the
+    manifest and the set's hash against the task's pin."""
+
+    ref: TargetSetRef | None = None
+    search_dirs: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        assert self.ref is not None
+        return f"targets:{self.ref.name}@{self.ref.version}"
+
+    def check(self, verify: bool = False) -> AssetStatus:
+        from invbench.targets.target_set import load_target_set
+
+        assert self.ref is not None
+        try:
+            target_set = load_target_set(self.ref, [Path(d) for d in self.search_dirs])
+        except InvbenchError as exc:
+            return AssetStatus(False, str(exc))
+        return AssetStatus(True, f"{len(target_set.items)} targets, sha256 as pinned")
+
+
+def target_set_assets(spec: TaskSpec, target_dirs: Sequence[Path]) -> list[Asset]:
+    """The pinned target set of ``spec`` (a prepared one is in :func:`task_assets`)."""
+    if spec.targets.content_sha256 is None:
+        return []
+    return [PinnedTargetSet(ref=spec.targets, search_dirs=tuple(str(d) for d in target_dirs),
+                            purpose="target set the task pins")]
+
+
 def check_tasks(specs: Iterable[TaskSpec], target_dirs: Sequence[Path],
-                verify: bool = False) -> list[AssetReport]:
-    """One report per distinct asset, checked once, naming every task that needs it."""
+                verify: bool = False, targets: bool = False) -> list[AssetReport]:
+    """One report per distinct asset, checked once, naming every task that needs it;
+    ``targets`` also verifies each pinned target set (``invbench doctor``; evaluate verifies
+    them as it loads them, so it does not ask twice)."""
     reports: dict[str, AssetReport] = {}
     for spec in specs:
-        for asset in task_assets(spec, target_dirs):
+        extra = target_set_assets(spec, target_dirs) if targets else []
+        for asset in [*task_assets(spec, target_dirs), *extra]:
             if asset.key not in reports:
                 reports[asset.key] = AssetReport(asset, asset.check(verify=verify))
             report = reports[asset.key]

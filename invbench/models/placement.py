@@ -10,6 +10,7 @@ placement is recorded in the run manifest with the model.
 from __future__ import annotations
 
 import os
+import re
 import resource
 import sys
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from invbench.contracts.errors import InvbenchError
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 _TRUE = {"1", "true", "yes", "on"}
+_DEVICE_FORMS = "cpu, cuda, cuda:N (N a GPU index) or mps"
 
 
 def hub_offline() -> bool:
@@ -41,16 +43,34 @@ class Placement:
                 "cpu_offload": self.offload}
 
 
+def _cuda_state() -> str:
+    """What torch can see, for the error message: how many GPUs, or why none."""
+    if not torch.cuda.is_available():
+        return f"CUDA is not available (torch {torch.__version__} sees no GPU)"
+    return f"CUDA is available with {torch.cuda.device_count()} GPU(s)"
+
+
+def check_device(device: str | torch.device) -> torch.device:
+    """``device`` as a torch device, or a one-line error naming the accepted forms and whether
+    CUDA is available. Called before anything loads (the CLI, the model cache)."""
+    text = str(device).strip()
+    if not re.fullmatch(r"cpu|cuda(:\d+)?|mps", text):
+        raise InvbenchError(f"device {text!r} is not one invbench runs on: use {_DEVICE_FORMS}; "
+                            f"{_cuda_state()}")
+    dev = torch.device(text)
+    if dev.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0 or (dev.index is not None and dev.index >= count):
+            raise InvbenchError(f"device {text!r} was asked for, but {_cuda_state()}")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise InvbenchError(f"device {text!r} was asked for, but torch sees no Apple MPS device")
+    return dev
+
+
 def resolve_placement(device: str | torch.device = "cpu", dtype: str = "auto",
                       offload: bool = False) -> Placement:
     """The placement for ``device`` under the policy above; a one-line error for bad values."""
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise InvbenchError(f"device {device!r} is not a torch device (e.g. cpu, cuda, cuda:1)") \
-            from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InvbenchError(f"device {device!r} was asked for, but torch sees no CUDA GPU")
+    dev = check_device(device)
     if dtype == "auto":
         resolved = torch.bfloat16 if dev.type == "cuda" else torch.float32
     elif dtype in DTYPES:

@@ -20,12 +20,7 @@ from invbench.fs.cache import prepared_targets_dir
 from invbench.fs.shipped import resource_dir
 from invbench.plugins.catalog import FAMILIES, TASK_PACKS
 from invbench.plugins.registry import unknown_name_message
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    return f"field {where}: {err['msg']}"
+from invbench.plugins.spec_keys import first_error
 
 
 def load_task_file(path: Path) -> TaskSpec:
@@ -38,7 +33,7 @@ def load_task_file(path: Path) -> TaskSpec:
     try:
         spec = TaskSpec.model_validate(data)
     except ValidationError as exc:
-        raise InvbenchError(f"task file {str(path)!r}: {_first_error(exc)}") from None
+        raise InvbenchError(f"task file {str(path)!r}: {first_error(exc)}") from None
     if spec.family not in FAMILIES:  # a plug-in family is registered by its entry point
         raise InvbenchError(f"task file {str(path)!r}: field family: "
                             f"{unknown_name_message('task family', spec.family, FAMILIES.names())}")

@@ -34,6 +34,7 @@ from invbench.contracts.metric import ItemScores, Metric, MetricInputError
 from invbench.contracts.set_metric import ItemFeatures, SetMetric
 from invbench.contracts.task_spec import MetricRef, TaskSpec
 from invbench.plugins.catalog import METRICS
+from invbench.plugins.option_check import check_task_options
 
 
 class RemappedMetric(Metric):
@@ -157,9 +158,11 @@ class UnavailableSetMetric(UnavailableMetric, SetMetric):
 
 
 def check_metric_names(spec: TaskSpec) -> None:
-    """Fail before any compute if a task names a metric that is not registered."""
+    """Fail before any compute if a task names a metric that is not registered, or gives it
+    (or its forward model or judges) an option its factory does not take."""
     for ref in spec.metric_refs:
         METRICS.get(ref.id)
+    check_task_options(spec)
 
 
 def bind_metric(ref: MetricRef, sources: Mapping[str, str]) -> Metric:

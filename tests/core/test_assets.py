@@ -126,7 +126,7 @@ def test_placement_policy(device, dtype, expected):
 
 @pytest.mark.parametrize(("args", "message"), [
     (("cpu", "int8"), "dtype 'int8'"), (("cpu", "auto", True), "needs a cuda device"),
-    (("nonsense",), "not a torch device")])
+    (("nonsense",), "not one invbench runs on")])
 def test_placement_rejects_bad_settings(args, message):
     if not torch.cuda.is_available() or args[0] != "cuda":
         with pytest.raises(InvbenchError, match=message):

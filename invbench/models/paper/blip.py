@@ -26,6 +26,7 @@ Example (needs the checkpoint: ``invbench prefetch --suite paper``)::
 
 from __future__ import annotations
 
+import pickle
 import warnings
 from collections.abc import Sequence
 from functools import cached_property
@@ -42,6 +43,11 @@ from invbench.assets.kinds import Asset, HubRepo
 from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.forward_model import ForwardModel, ObjectiveResult
 from invbench.contracts.media import Image, ImageSpec
+from invbench.models.checkpoint_files import (
+    check_checkpoint_folder,
+    refused_pickle,
+    unreadable_safetensors,
+)
 from invbench.models.placement import hub_offline, resolve_placement
 from invbench.models.target_payload import caption_text
 from invbench.models.weights_identity import folder_weights_sha256, modules_sha256
@@ -212,13 +218,22 @@ class BlipCaptioner(ForwardModel):
 
 def _load(model: str, revision: str | None, dtype: torch.dtype) -> tuple[Any, Any]:
     """Model and processor by transformers' loaders; a missing checkpoint is one clear line."""
+    from safetensors import SafetensorError
     from transformers import BlipForConditionalGeneration, BlipProcessor
 
     # HF_HUB_OFFLINE is read again here, not only when huggingface_hub was imported
     where = {"revision": revision, "local_files_only": hub_offline()}
+    local = Path(model).expanduser()
+    if local.is_dir():  # a user's own folder: name the bad file, never advise deleting it
+        check_checkpoint_folder(local)
     try:
         net = BlipForConditionalGeneration.from_pretrained(model, **{_DTYPE_KEY: dtype}, **where)
         processor = BlipProcessor.from_pretrained(model, **_PIL_PROCESSOR, **where)
+    except pickle.UnpicklingError as exc:
+        raise refused_pickle(local if local.is_dir() else model, exc) from None
+    except SafetensorError as exc:  # a damaged file in the hub cache, which prefetch refills
+        raise unreadable_safetensors(Path(model), exc, "fetch it again with `invbench "
+                                     "prefetch --suite paper`") from None
     except (OSError, ValueError) as exc:
         offline = " (HF_HUB_OFFLINE is set)" if hub_offline() else ""
         name = f"{model}@{revision}" if revision else model

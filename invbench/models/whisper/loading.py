@@ -64,11 +64,12 @@ def load_whisper(name: str, device: torch.device) -> LoadedWhisper:
     try:
         model = whisper.load_model(source, device=device, download_root=str(whisper_root()))
     except Exception as exc:  # network, missing file, corrupt file: all user-fixable
-        where = (
-            f"the checkpoint {source} is unreadable; delete it to rebuild it"
-            if checkpoint
-            else f"needs {cached} (`invbench prefetch --suite paper` fetches it)"
-        )
+        if checkpoint is None:
+            where = f"needs {cached} (`invbench prefetch --suite paper` fetches it)"
+        elif name == "tiny.en":  # converted by invbench into its cache: safe to rebuild
+            where = f"the converted checkpoint {source} is unreadable; delete it to rebuild it"
+        else:  # the user's own file: name it, never advise deleting it
+            where = f"the checkpoint {source} is not a readable Whisper checkpoint"
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise InvbenchError(f"cannot load Whisper {name!r}: {where} ({reason})") from None
     return LoadedWhisper(model, checkpoint, model_id)

@@ -18,6 +18,7 @@ import torch
 from invbench.contracts.errors import InvbenchError
 from invbench.fs.atomic import sha256_file
 from invbench.fs.shipped import resource_dir
+from invbench.models.checkpoint_files import load_safetensors
 from invbench.models.zoo.manifest import (
     MANIFEST_FILE,
     WEIGHTS_FILE,
@@ -63,8 +64,6 @@ def model_folder(name_or_path: str | Path) -> Path:
 def load_zoo_weights(name_or_path: str | Path, architecture: str | None = None) -> ZooWeights:
     """Verify the manifest's sha256 of the weights (and, if given, that the manifest names
     ``architecture``), then load them with safetensors."""
-    from safetensors.torch import load_file
-
     folder = model_folder(name_or_path)
     manifest_path = folder / MANIFEST_FILE
     weights_path = folder / WEIGHTS_FILE
@@ -77,15 +76,18 @@ def load_zoo_weights(name_or_path: str | Path, architecture: str | None = None) 
             f"mini-zoo model {str(name_or_path)!r} is a {manifest.architecture!r}, "
             f"not a {architecture!r}"
         )
+    # only invbench's own zoo folder is rebuilt by a recipe; a user's folder is theirs to fix
+    shipped = folder.resolve().parent == zoo_dir().resolve()
+    remedy = f"retrain it with `invbench zoo train {manifest.name}`" if shipped else ""
     expected = manifest.weights_sha256
     actual = sha256_file(weights_path)
     if actual != expected:
         raise InvbenchError(
             f"{weights_path} has sha256 {actual[:12]}…, but its manifest records "
-            f"{expected[:12]}…; the weights were changed or damaged (retrain with "
-            f"`invbench zoo train {manifest.name}`)"
+            f"{expected[:12]}…; the weights were changed or damaged" + (f" ({remedy})" * shipped)
         )
-    return ZooWeights(manifest.name, load_file(str(weights_path)), manifest.config, manifest)
+    state = load_safetensors(weights_path, remedy)
+    return ZooWeights(manifest.name, state, manifest.config, manifest)
 
 
 class ZooNetwork:
