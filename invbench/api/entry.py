@@ -25,6 +25,7 @@ from invbench.api.resolve import (
     resolve_inverters,
     resolve_tasks,
     seed_list,
+    unique,
 )
 from invbench.api.results import EvaluationResults
 from invbench.contracts.inverter import Inverter
@@ -64,6 +65,7 @@ def evaluate(
     shard: str | tuple[int, int] | None = None,
     include_path: str | Path | Sequence[str | Path] = (),
     inverter_options: Mapping[str, Mapping[str, Any]] | None = None,
+    wait_for_lock: bool = False,
     progress: bool = True,
     log: Callable[[str], None] = _stderr,
     command_line: Sequence[str] | None = None,
@@ -77,22 +79,26 @@ def evaluate(
     ``batch_size`` override each task's defaults. ``out`` is the run folder (default
     ``runs/<suite>``, or ``runs/custom`` for explicit tasks); an existing one is resumed, its
     completed items kept unless ``overwrite``. ``shard`` (``"i/N"``) runs a slice.
-    ``include_path`` adds folders of task YAML (and their ``targets/``).
+    ``include_path`` adds folders of task YAML (and their ``targets/``). A seed or inverter
+    given twice runs once (with a notice). Another process running in ``out`` is an error,
+    unless ``wait_for_lock``: then this call waits for it to finish.
 
     Every name, setting and target set is checked before any compute; a problem raises
     ``InvbenchError`` with a one-line message (unknown names come with "did you mean").
     """
     catalog = TaskCatalog(as_list(include_path))
     specs = resolve_tasks(catalog, tasks, suite)
-    resolved = resolve_inverters(inverters, inverter_options)
-    settings = {"suite": suite, "limit": positive("limit", limit), "seeds": seed_list(seeds),
+    resolved = resolve_inverters(inverters, inverter_options, log)
+    seed_values = seed_list(seeds)
+    settings = {"suite": suite, "limit": positive("limit", limit),
+                "seeds": unique(seed_values, "seed", log) if seed_values else None,
                 "batch_size": positive("batch_size", batch_size), "device": device,
                 "shard": parse_shard(shard), "overwrite": overwrite}
     plan = EvaluationPlan(
         tasks=specs, inverters=resolved, target_dirs=catalog.target_dirs(),
         seeds=settings["seeds"], limit=limit, batch_size=batch_size, device=device,
         shard=settings["shard"], overwrite=overwrite,
-        explicit_inverters=bool(as_list(inverters)),
+        explicit_inverters=bool(as_list(inverters)), wait_for_lock=wait_for_lock,
     )  # fmt: skip
     if out is None:
         out = Path("runs") / (suite or ("custom" if as_list(tasks) else "mini"))

@@ -3,7 +3,7 @@ and plan settings, checking each before any compute with a one-line error."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +61,24 @@ def _instance(inverter: Any) -> Inverter:
     return inverter
 
 
-def resolve_inverters(inverters: Any, options: Mapping[str, Mapping[str, Any]] | None
-                      ) -> list[Inverter]:
+def unique(items: Sequence[Any], what: str, log: Callable[[str], None],
+           key: Callable[[Any], Any] = lambda item: item) -> list[Any]:
+    """``items`` without repeats (first occurrence kept, order kept), with a one-line notice:
+    a repeated seed or inverter would compute the same item twice."""
+    kept: dict[Any, Any] = {}
+    for item in items:
+        kept.setdefault(key(item), item)
+    if len(kept) < len(items):
+        repeated = [k for k in kept if sum(key(item) == k for item in items) > 1]
+        log(f"notice: {what} {', '.join(map(str, repeated))} listed more than once; "
+            "running each once")
+    return list(kept.values())
+
+
+def resolve_inverters(inverters: Any, options: Mapping[str, Mapping[str, Any]] | None,
+                      log: Callable[[str], None] = lambda message: None) -> list[Inverter]:
     """Registered names (configured by ``options``) and inverter objects; by default every
-    built-in inverter. Two entries with the same name and config hash are refused."""
+    built-in inverter. Repeats (the same name and config hash) run once, with a notice."""
     wanted = as_list(inverters) or INVERTERS.builtin_names()
     named = [item.strip() for item in wanted if isinstance(item, str)]
     for name in options or {}:
@@ -77,14 +91,10 @@ def resolve_inverters(inverters: Any, options: Mapping[str, Mapping[str, Any]] |
             resolved.append(make_inverter(name, dict((options or {}).get(name) or {}) or None))
         else:
             resolved.append(_instance(item))
-    seen: set[tuple[str, str]] = set()
     for inverter in resolved:
         inverter_access(inverter)  # an unknown access class fails here, not mid-run
-        key = (inverter.name, config_hash(inverter))
-        if key in seen:
-            raise InvbenchError(f"inverter {key[0]!r} ({key[1]}) is listed twice")
-        seen.add(key)
-    return resolved
+    return unique(resolved, "inverter", log,
+                  key=lambda inv: f"{inv.name} ({config_hash(inv)})")
 
 
 def parse_shard(value: str | Sequence[int] | None) -> tuple[int, int] | None:

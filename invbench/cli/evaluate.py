@@ -72,15 +72,18 @@ def write_leaderboard(run_dirs: list[Path], csv_path: Path, echo: bool = True,
               help="Also write a leaderboard CSV here, optionally of some task families only, "
                    "e.g. captioner=leaderboard/mini-image.csv (repeatable; <out>/leaderboard.csv "
                    "is always written).")
+@click.option("--wait-for-lock", is_flag=True,
+              help="If another process is running in --out, wait for it to finish (default: "
+                   "stop with an error).")
 @click.option("--no-progress", is_flag=True, help="Hide progress bars.")
 def evaluate_command(suite, tasks, inverters, limit, seeds, batch_size, device, out, overwrite,
                      shard, include_paths, inverter_paths, inverter_options, leaderboard_csvs,
-                     no_progress) -> None:
+                     wait_for_lock, no_progress) -> None:
     """Run inverters on tasks, score them, and write records and a leaderboard.
 
     With no arguments: the `mini` suite, every built-in inverter, each task's default budget
     and target subset, into runs/mini. Re-running the same command resumes: completed items
-    are never recomputed (unless --overwrite).
+    are never recomputed (unless --overwrite). One process at a time may run in a run folder.
     """
     check_evaluate_options(out, device)  # --device and --out, before anything loads
     for path in inverter_paths:
@@ -91,6 +94,7 @@ def evaluate_command(suite, tasks, inverters, limit, seeds, batch_size, device, 
         limit=limit, seeds=seeds, batch_size=batch_size,
         device=device, out=out, overwrite=overwrite, shard=shard, include_path=include_paths,
         inverter_options=parse_inverter_options(list(inverter_options)),
+        wait_for_lock=wait_for_lock,
         progress=not no_progress, log=lambda msg: click.echo(msg, err=True),
         command_line=["invbench", *sys.argv[1:]],
     )  # fmt: skip

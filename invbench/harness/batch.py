@@ -1,7 +1,9 @@
 """Runs one batch: invert, validate, score, save artifacts, and build one record per item.
 
 Nothing here may raise for a bad item: an exception, NaN, a wrong shape or a time-out becomes
-that item's status and message, and the other items of the batch are still scored.
+that item's status and message, and the other items of the batch are still scored. An item is
+``ok`` only when its artifacts are on disk (a failed save is an ``error``, recomputed on resume)
+and it kept to the task's budget (else ``over_budget``, see :mod:`invbench.harness.budget_check`).
 """
 
 from __future__ import annotations
@@ -14,18 +16,21 @@ from typing import Any
 
 import torch
 
-from invbench.contracts.errors import BudgetExhausted, InvalidInversion
+from invbench.contracts.errors import BudgetExhausted, InvalidInversion, InvbenchError
 from invbench.contracts.forward_model import CallCounter, ForwardModel
 from invbench.contracts.inversion import Inversion, InversionProblem, ProgressHook, Target
 from invbench.contracts.inverter import Inverter, inverter_access
 from invbench.contracts.metric import Metric
+from invbench.contracts.names import check_name
 from invbench.contracts.query_access import QueryOnlyModel
 from invbench.contracts.task_spec import TaskSpec
 from invbench.families.adapter import FamilyAdapter
+from invbench.harness.budget_check import over_budget
 from invbench.harness.hard_timeout import hard_timeout
 from invbench.scoring.apply import apply_metrics
 from invbench.store.features import encode_features
 from invbench.store.json_safe import info_dict
+from invbench.store.run_store import path_inside
 from invbench.targets.target_set import TargetItem, TargetSet
 
 
@@ -154,9 +159,25 @@ def run_batch(ctx: BatchContext, items: list[TargetItem], base: dict[str, Any],
         if trace:
             record["cost"]["loss_first"] = _finite(trace[0])
             record["cost"]["loss_last"] = _finite(trace[-1])
-        stem = f"{items[i].id}-s{ctx.seed}"
-        try:
-            record["artifacts"] = ctx.adapter.save_artifacts(inversions[i], ctx.artifacts_dir, stem)
-        except Exception as exc:
-            record["metric_errors"]["artifact"] = f"could not save artifact: {one_line(exc)}"
+        _save(ctx, inversions[i], f"{items[i].id}-s{ctx.seed}", record)
+    reasons = over_budget(ctx.spec.budget, inverter_access(ctx.inverter),
+                          [getattr(inv, "steps", 0) for inv in inversions], fwd, bwd)
+    for record, reason in zip(records, reasons, strict=True):
+        if reason and record["status"] == "ok":
+            record.update(status="over_budget", message=reason)
     return records
+
+
+def _save(ctx: BatchContext, inversion: Inversion, stem: str, record: dict[str, Any]) -> None:
+    """Save an item's artifacts; on failure (a full disk, an unwritable folder, a path outside
+    the folder) the item becomes an ``error`` without scores, so a resumed run recomputes it."""
+    try:
+        paths = ctx.adapter.save_artifacts(inversion, ctx.artifacts_dir, check_name("stem", stem))
+        for path in paths.values():
+            if not path_inside(ctx.artifacts_dir, path):
+                raise InvbenchError(f"{path} lies outside {ctx.artifacts_dir}")
+        record["artifacts"] = paths
+    except Exception as exc:
+        record.pop("set_features", None)
+        record.update(status="error", scores={}, message=f"could not save the artifacts of "
+                      f"{stem} under {ctx.artifacts_dir}: {one_line(exc)}")

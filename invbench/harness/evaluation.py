@@ -21,6 +21,7 @@ from invbench.contracts.errors import InvbenchError
 from invbench.contracts.forward_model import ForwardModel
 from invbench.contracts.inverter import Inverter, config_hash, inverter_access
 from invbench.contracts.metric import Metric
+from invbench.contracts.names import check_name
 from invbench.contracts.set_metric import SetMetric
 from invbench.contracts.task_spec import TaskSpec
 from invbench.families.adapter import FamilyAdapter, family_adapter
@@ -57,6 +58,7 @@ class EvaluationPlan:
     shard: tuple[int, int] | None = None  # (i, n), 1-based i
     overwrite: bool = False
     explicit_inverters: bool = False
+    wait_for_lock: bool = False  # another process holds the run folder: wait, not refuse
 
 
 def select_items(target_set: TargetSet, limit: int | None, shard: tuple[int, int] | None):
@@ -69,6 +71,8 @@ def select_items(target_set: TargetSet, limit: int | None, shard: tuple[int, int
 
 
 def _check_pairs(plan: EvaluationPlan) -> dict[str, list[Inverter]]:
+    for inv in plan.inverters:  # an unregistered object's name becomes a folder name too
+        check_name("inverter name", inv.name)
     pairs = {spec.key: [inv for inv in plan.inverters if spec.family in inv.families]
              for spec in plan.tasks}
     if plan.explicit_inverters:
@@ -95,7 +99,17 @@ def evaluate(plan: EvaluationPlan, out: str | Path, command_line: Sequence[str],
         check_metric_names(spec)
         family_adapter(spec.family)
     store = RunStore(out)
-    store.create()
+    with store.lock(plan.wait_for_lock, log):  # one process per run folder, for the whole run
+        store.create()  # repairs a torn last line: only the holder may write
+        _evaluate_locked(plan, store, pairs, target_sets, command_line, progress, log)
+    return store
+
+
+def _evaluate_locked(plan: EvaluationPlan, store: RunStore, pairs: dict[str, list[Inverter]],
+                     target_sets: dict[str, TargetSet], command_line: Sequence[str],
+                     progress: bool, log: Callable[[str], None]) -> None:
+    """The run itself, once this process holds the run folder (pending items are read now, so a
+    process that waited sees what the other one completed)."""
     done = set() if plan.overwrite else store.completed_keys()
     models = ModelCache(plan.device)
     device = torch.device(plan.device)
@@ -128,7 +142,6 @@ def evaluate(plan: EvaluationPlan, out: str | Path, command_line: Sequence[str],
         memory = {f"{session.started}|{spec.key}":
                   {"task": spec.key, **peak_memory(plan.device)}}
         store.write_manifest(merge_manifest(store.read_manifest(), None, {"peak_memory": memory}))
-    return store
 
 
 def _inverter_entry(inverter: Inverter) -> InverterEntry:
@@ -202,9 +215,8 @@ def _run_task(plan: EvaluationPlan, spec: TaskSpec, target_set: TargetSet, model
             if step % 10 == 0 or step == steps:
                 bar.set_postfix_str(f"{name} step {step}/{steps}", refresh=False)
 
-        folder = store.artifacts / f"{spec.name.replace('/', '-')}-v{spec.version}"
         ctx = BatchContext(spec, target_set, model, adapter, metrics, inverter, seed, device,
-                           folder / f"{inverter.name}-{chash}")
+                           store.artifact_dir(spec.name, spec.version, inverter.name, chash))
         base = {"schema": RECORD_SCHEMA, "run_id": store.root.name, "task": spec.name,
                 "task_version": spec.version, "family": spec.family, "suite": spec.suite,
                 "target_set": target_set.key, "target_set_sha256": target_set.content_sha256,

@@ -5,6 +5,8 @@ registries; the mini zoo's recipes are another). Built-ins are listed as lazy st
 names never imports torch-heavy modules it does not need. Plug-ins arrive through an entry-point
 group (read on first use), a decorator in-process, or ``--inverter-path file.py``.
 
+Names are checked as they arrive: only letters, digits, ``.``, ``_`` and ``-`` (no path
+separator, no line break), because a name becomes part of paths, record keys and table cells.
 One object registered twice under one name (the README's decorator *and* its package's entry
 point) is one registration; two different objects under one name are an error naming both.
 """
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from invbench.contracts.errors import InvbenchError, UnknownNameError
+from invbench.contracts.names import check_name
 from invbench.plugins.provenance import Provenance, note_file_module, preferred, provenance_of
 
 T = TypeVar("T")
@@ -81,8 +84,10 @@ class Registry(Generic[T]):
         ``origin`` "built-in" marks invbench's own entries; any other origin is in-process code.
         Registering the same object again is a no-op (lazy entries are imported to compare);
         a different object under a taken name is an error naming both origins, so a plug-in can
-        never silently shadow another.
+        never silently shadow another. A name must be safe (letters, digits, ``.``, ``_``, ``-``):
+        it becomes part of artifact paths, record keys and CSV cells.
         """
+        check_name(f"{self.kind} name", name)
         if provenance is None:
             kind = "built-in" if origin == "built-in" else "in-process"
             text = obj if origin == "built-in" and isinstance(obj, str) else origin
@@ -137,6 +142,7 @@ class Registry(Generic[T]):
 
     def register(self, name: str) -> Callable[[T], T]:
         """Decorator form of :meth:`add`; the provenance comes from the object's module."""
+        check_name(f"{self.kind} name", name)  # refused at the decorator line, not later
 
         def decorate(obj: T) -> T:
             provenance = provenance_of(obj)

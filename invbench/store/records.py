@@ -22,7 +22,9 @@ from invbench.store.features import decode_features
 RECORD_SCHEMA = 1
 REFERENCE_KIND = "set_reference"
 
-Status = Literal["ok", "error", "timeout", "nan"]
+# ok: scored within budget; error / timeout / nan: why the item has no scores; over_budget: the
+# inverter spent more steps or model passes than the task allows (scores kept, never ranked)
+Status = Literal["ok", "error", "timeout", "nan", "over_budget"]
 Access = Literal["white-box", "query-only"]
 
 
@@ -88,9 +90,13 @@ class Record(Versioned):
     oracle: bool = Field(description="The inverter saw hidden reference fields.")
     seed: int = Field(description="The item's seed.")
     target_id: str = Field(description="The target's id in the target set.")
-    status: Status = Field(description="ok, or why the item has no scores.")
+    status: Status = Field(
+        description="ok; error, timeout or nan: why the item has no scores; over_budget: the "
+                    "inverter spent more steps or model passes than the task's budget allows "
+                    "(its scores are kept to inspect, never ranked).")
     message: str | None = Field(None, description="Why the item is not ok (one line).")
-    scores: dict[str, float] = Field(description="Per-item metric outputs of an ok item.")
+    scores: dict[str, float] = Field(
+        description="Per-item metric outputs of an ok (or over_budget) item.")
     metric_errors: dict[str, str] = Field(
         default_factory=dict, description="Metrics that could not score this item, and why.")
     outputs: dict[str, OutputInfo] = Field(description="Every output the task's metrics give.")

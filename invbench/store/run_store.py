@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from invbench.contracts.errors import InvbenchError
+from invbench.contracts.names import check_name
 from invbench.fs.atomic import atomic_write_bytes
 from invbench.fs.typed_json import read_json_model
 from invbench.store.features import decode_features, encode_features
@@ -29,10 +31,11 @@ from invbench.store.records import (
     parse_record,
     record_json,
 )
+from invbench.store.run_lock import run_lock
 
 __all__ = [
     "MANIFEST_FILE", "RECORDS_FILE", "RECORD_SCHEMA", "REFERENCE_KIND", "RunStore",
-    "decode_features", "encode_features", "read_runs", "record_key",
+    "decode_features", "encode_features", "path_inside", "read_runs", "record_key",
     "reference_key",
 ]  # fmt: skip
 
@@ -64,6 +67,13 @@ def _complete_lines(path: Path) -> Iterable[tuple[int, Any]]:
                 continue  # a torn line that a resumed run terminated with a newline
 
 
+def path_inside(root: str | Path, path: str | Path) -> bool:
+    """Whether ``path``, made absolute and normalised (``..`` resolved), lies under ``root``."""
+    base = os.path.normpath(os.path.abspath(root))
+    full = os.path.normpath(os.path.abspath(path))
+    return full != base and os.path.commonpath([base, full]) == base
+
+
 class RunStore:
     """One run folder."""
 
@@ -76,6 +86,24 @@ class RunStore:
     def create(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self._repair_torn_tail()
+
+    def lock(self, wait: bool = False, log: Callable[[str], None] = lambda message: None
+             ) -> AbstractContextManager[None]:
+        """This folder, exclusively, for the life of a run (see :mod:`invbench.store.run_lock`)."""
+        return run_lock(self.root, wait, log)
+
+    def artifact_dir(self, task: str, version: int, inverter: str, config_hash: str) -> Path:
+        """``artifacts/<task>-v<version>/<inverter>-<config hash>``, refused (``InvbenchError``)
+        if a part is not a safe name or the folder would lie outside this run folder."""
+        parts = (f"{task.replace('/', '-')}-v{version}", f"{inverter}-{config_hash}")
+        return self.inside(self.artifacts.joinpath(*(check_name("artifact folder", p)
+                                                     for p in parts)))
+
+    def inside(self, path: str | Path) -> Path:
+        """``path`` if, once made absolute and normalised, it lies inside this run folder."""
+        if not path_inside(self.root, path):
+            raise InvbenchError(f"path {str(path)!r} is outside the run folder {self.root}")
+        return Path(path)
 
     def _repair_torn_tail(self) -> None:
         """Terminate a torn last line so the next append starts on a fresh line."""

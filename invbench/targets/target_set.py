@@ -24,6 +24,7 @@ import torch
 
 from invbench.contracts.errors import TargetSetError
 from invbench.contracts.media import Image, Waveform
+from invbench.contracts.names import is_safe_name, safe_name_rule
 from invbench.contracts.task_spec import TargetSetRef
 from invbench.fs.atomic import sha256_file
 from invbench.targets.manifest import TargetSetManifest, read_target_set_manifest
@@ -146,6 +147,30 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         raise TargetSetError(f"{path} is not valid JSON lines: {exc}") from None
 
 
+def _check_rows(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Refuse, before any compute, an id that is not a safe name (it becomes part of artifact
+    paths and record keys), a repeated id, and an empty or blank text field (no metric can score
+    it, and it can fail the valid items sharing its batch)."""
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=1):
+        target_id = row.get("id") if isinstance(row, dict) else None
+        if not is_safe_name(target_id):
+            raise TargetSetError(
+                f"{path} line {number}: target id {target_id!r} is not allowed; {safe_name_rule()}")
+        if target_id in seen:
+            raise TargetSetError(f"{path}: target id {target_id!r} appears more than once")
+        seen.add(target_id)
+        for part in ("target", "hidden"):
+            fields = row.get(part) or {}
+            if not isinstance(fields, dict):
+                raise TargetSetError(f"{path}: target {target_id!r}: {part} must be an object")
+            for name, value in fields.items():
+                if isinstance(value, str) and not value.strip():
+                    raise TargetSetError(
+                        f"{path}: target {target_id!r} has an empty {part} field {name!r}; "
+                        "every text a task reads must be non-empty")
+
+
 def load_target_set(ref: TargetSetRef, search_dirs: Iterable[Path]) -> TargetSet:
     """Find, verify and decode the target set ``ref`` pins."""
     import datasets  # loaded here: only evaluation pays for the import
@@ -159,10 +184,8 @@ def load_target_set(ref: TargetSetRef, search_dirs: Iterable[Path]) -> TargetSet
         )
     _verify_files(root, manifest, ref)
     rows = _read_jsonl(root / "targets.jsonl")
+    _check_rows(root / "targets.jsonl", rows)
     table = datasets.Dataset.from_list(rows)
-    ids = table["id"]
-    if len(set(ids)) != len(ids):
-        raise TargetSetError(f"{root / 'targets.jsonl'}: target ids are not unique")
     items = [
         TargetItem(
             id=row["id"],

@@ -46,9 +46,14 @@ def test_tasks_are_names_pinned_names_or_spec_objects():
         resolve_tasks(catalog, [3], None)
 
 
-def test_duplicates_and_options_for_absent_names_are_refused():
-    with pytest.raises(InvbenchError, match="'noise' .* is listed twice"):
-        resolve_inverters(["noise", Noise()], None)
+def test_repeated_inverters_run_once_and_options_for_absent_names_are_refused():
+    notices: list[str] = []
+    resolved = resolve_inverters(["noise", "random-search", Noise(), "noise"], None,
+                                 notices.append)
+    assert [i.name for i in resolved] == ["noise", "random-search"]
+    assert len(notices) == 1 and "inverter noise (" in notices[0]
+    assert "listed more than once" in notices[0]
+    assert len(resolve_inverters(["noise", Noise(std=0.3)], None)) == 2  # two configs: both run
     with pytest.raises(InvbenchError, match="names 'pixels-adam', which is not being run"):
         resolve_inverters(["noise"], {"pixels-adam": {"steps": 3}})
 

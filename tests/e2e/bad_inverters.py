@@ -2,7 +2,7 @@
 
 import torch
 
-from invbench import BaseInverter, Inversion, Waveform, register_inverter
+from invbench import BaseInverter, Image, Inversion, Waveform, register_inverter
 
 
 class _Bad(BaseInverter):
@@ -73,3 +73,20 @@ class IgnoresItsBudget(_Bad):
 
         time.sleep(120)
         return []
+
+
+@register_inverter("bad-over-budget")
+class OverBudget(BaseInverter):
+    """Claims 3 steps but calls the objective 25 times: the harness must record over_budget."""
+
+    name = "bad-over-budget"
+    families = ("captioner",)
+    calls = 25
+
+    def invert(self, problem):
+        spec = problem.forward.input_spec
+        x = torch.full((len(problem.targets), spec.channels, spec.height, spec.width), 0.5)
+        texts = [t.payload["text"] for t in problem.targets]
+        for _ in range(self.calls):
+            problem.forward.objective(x, texts)
+        return [Inversion(x=Image(x[i]), steps=3) for i in range(len(problem.targets))]
