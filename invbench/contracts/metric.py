@@ -30,6 +30,21 @@ class MetricOutput:
     description: str = ""
 
 
+def value_problem(outputs: Sequence[MetricOutput], values: Mapping[str, Any]) -> str | None:
+    """Why ``values`` cannot be recorded, or None. NaN never can; an infinity only where the
+    output's declared range reaches it (PSNR of identical images is +inf, a true value)."""
+    ranges = {out.name: out.value_range for out in outputs}
+    bad = []
+    for name, value in values.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
+            bad.append(name)
+        elif math.isinf(value):
+            low, high = ranges.get(name, (0.0, 0.0))  # undeclared: finite only
+            if value != (high if value > 0 else low):
+                bad.append(name)
+    return f"non-finite value for {bad}" if bad else None
+
+
 @dataclass
 class ItemScores:
     """A metric's result for one item: values by output name, or the reason it has none."""
@@ -87,9 +102,9 @@ class Metric(ABC):
         """Score a batch given as ``{field: [value per item]}``; one failure stays per item."""
         results = []
         for values, error in self.per_item(fields, self.score_item):
-            bad = [] if error else [k for k, v in values.items() if not math.isfinite(v)]
-            if bad:
-                error = f"{self.name}: non-finite value for {bad}"
+            problem = None if error else value_problem(self.outputs, values)
+            if problem:
+                error = f"{self.name}: {problem}"
             if error:
                 results.append(ItemScores(error=error))
             else:

@@ -8,9 +8,10 @@ Both compare the recovered ``image`` :math:`x` with the target's ``reference_ima
 .. math::
     \mathrm{PSNR} = 10 \log_{10} \frac{L^2}{\tfrac{1}{n} \sum (x - y)^2}
 
-An image identical to its reference has :math:`\mathrm{PSNR} = +\infty`; it is rejected as a
-:class:`~invbench.contracts.MetricInputError` rather than capped (a cap would put an arbitrary
-number into the mean; the item shows up in coverage instead), as :mod:`invbench.metrics.snr` does.
+An image identical to its reference has :math:`\mathrm{PSNR} = +\infty`, and that is the value
+recorded (version 2; version 1 refused such items): a cap would put an arbitrary number into the
+mean, and refusing the item made a perfect reconstruction look like a missing score. A row with
+any infinite item has mean ``inf``; the leaderboard writes ``inf`` and keeps "–" for no value.
 
 **SSIM** (Wang et al. 2004) with an 11×11 Gaussian window :math:`w` (:math:`\sigma = 1.5`), local
 statistics :math:`\mu = w * x`, :math:`\sigma_x^2 = w * x^2 - \mu_x^2` (clamped at 0),
@@ -95,7 +96,7 @@ def psnr(x: torch.Tensor, y: torch.Tensor, data_range: float = DATA_RANGE) -> fl
     """PSNR in dB of ``x`` against ``y`` (any equal shapes), over all values, in float64."""
     mse = float(torch.mean((x.double() - y.double()) ** 2))
     if mse == 0.0:
-        raise MetricInputError("image is identical to reference_image; PSNR is infinite")
+        return math.inf  # identical images: the exact value, not an error (module docstring)
     return 10.0 * math.log10(data_range**2 / mse)
 
 
@@ -174,6 +175,7 @@ class PSNR(_ImagePairMetric):
     """Peak signal-to-noise ratio (dB) of the recovered image against the reference image."""
 
     name: ClassVar[str] = "psnr"
+    version: ClassVar[str] = "2"  # 2: identical images score +inf (1 refused them)
     description: ClassVar[str] = "PSNR (dB) of the recovered image vs the reference image"
     outputs: ClassVar[tuple[MetricOutput, ...]] = (
         MetricOutput("psnr_db", True, (0.0, math.inf), "10 log10(1 / MSE), pixels in [0, 1]"),

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from invbench.contracts.metric import Metric
+from invbench.contracts.metric import Metric, value_problem
 from invbench.contracts.set_metric import SetMetric
 from invbench.contracts.task_spec import MetricRef
 
@@ -63,8 +63,10 @@ def apply_metrics(
                 result.errors[metric.name] = f"{metric.name}: {type(exc).__name__}: {exc}"
             continue
         for result, item in zip(results, scored, strict=True):
-            if item.error is not None:
-                result.errors[metric.name] = item.error
+            problem = None if item.error or isinstance(metric, SetMetric) else value_problem(
+                metric.outputs, item.values)  # a plug-in's own score() is held to it too
+            if item.error is not None or problem:
+                result.errors[metric.name] = item.error or f"{metric.name}: {problem}"
             elif isinstance(metric, SetMetric):
                 result.features[metric.name] = item.features
             else:

@@ -10,6 +10,7 @@ older lines still validate). ``invbench schema record`` prints the JSON Schema.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -164,5 +165,17 @@ def as_records(records: Any) -> list[StoredRecord]:
 
 
 def record_json(record: StoredRecord) -> dict[str, Any]:
-    """The JSON object a record is stored as."""
-    return record.model_dump(mode="json", by_alias=True)
+    """The JSON object a record is stored as. Strict JSON has no infinities, so a score of
+    +inf (PSNR of identical images) is stored as the string ``"inf"``, which reads back as the
+    float (every score is typed float); NaN never reaches a record (the metric contract)."""
+    return _strict_json(record.model_dump(mode="json", by_alias=True))
+
+
+def _strict_json(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)  # "inf", "-inf" or "nan"
+    if isinstance(value, dict):
+        return {key: _strict_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_strict_json(item) for item in value]
+    return value

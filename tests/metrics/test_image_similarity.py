@@ -166,10 +166,11 @@ def test_input_errors(factory, image: str, reference: str, message: str) -> None
         factory().score_item(image=kinds[image](), reference_image=kinds[reference]())
 
 
-def test_identical_images_have_no_finite_psnr() -> None:
+def test_identical_images_have_infinite_psnr() -> None:
     x, _ = _pair(0, (3, 16, 16), 0.1)
-    with pytest.raises(MetricInputError, match="identical to reference_image; PSNR is infinite"):
-        PSNR().score_item(image=Image(x), reference_image=Image(x.clone()))
+    assert PSNR().score_item(image=Image(x), reference_image=Image(x.clone())) == {
+        "psnr_db": math.inf}
+    assert PSNR().signature().endswith("|version:2")
     assert SSIM().score_item(image=Image(x), reference_image=Image(x.clone())) == {"ssim": 1.0}
 
 
@@ -207,7 +208,7 @@ def test_signatures_and_declarations() -> None:
     for factory, signature in (
         (SSIM, "ssim|window:gaussian11|sigma:1.5|k1:0.01|k2:0.03|data_range:1.0|pad:reflect"
                "|dtype:float64|version:1"),
-        (PSNR, "psnr|data_range:1.0|base:10|dtype:float64|shape:must-match|version:1"),
+        (PSNR, "psnr|data_range:1.0|base:10|dtype:float64|shape:must-match|version:2"),
     ):  # fmt: skip
         assert MetricTester(factory, signature=signature).check_signature(factory()) == signature
     assert SSIM.requires == PSNR.requires == ("image", "reference_image")
