@@ -9,10 +9,9 @@ import click
 
 from invbench.api.entry import evaluate
 from invbench.api.resolve import parse_shard
-from invbench.api.results import leaderboard_of
+from invbench.cli.leaderboard_files import known_families, write_leaderboard
 from invbench.cli.preflight import check_evaluate_options
 from invbench.contracts.errors import InvbenchError
-from invbench.leaderboard import to_csv, to_html, to_markdown
 from invbench.plugins.inverter_factory import parse_inverter_options
 from invbench.plugins.registry import load_python_file
 
@@ -31,20 +30,7 @@ def parse_leaderboard_target(value: str) -> tuple[list[str], Path]:
     names = _split(families)
     if not names or not path:
         raise InvbenchError(f"--leaderboard {value!r} must be PATH or FAMILY[,FAMILY]=PATH")
-    return names, Path(path)
-
-
-def write_leaderboard(run_dirs: list[Path], csv_path: Path, echo: bool = True,
-                      families: list[str] | None = None) -> None:
-    """CSV at ``csv_path`` plus ``.md`` and ``.html`` beside it (optionally some families)."""
-    table = leaderboard_of(run_dirs, families)
-    csv_path.parent.mkdir(parents=True, exist_ok=True)
-    to_csv(table, csv_path)
-    markdown = to_markdown(table, csv_path.with_suffix(".md"))
-    to_html(table, csv_path.with_suffix(".html"))
-    if echo:
-        click.echo(markdown)
-        click.echo(f"leaderboard written to {csv_path} (+ .md, .html)")
+    return known_families(",".join(names)) or [], Path(path)
 
 
 @click.command("evaluate")

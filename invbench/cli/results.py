@@ -7,11 +7,9 @@ from pathlib import Path
 
 import click
 
-from invbench.api.results import leaderboard_of
-from invbench.cli.evaluate import write_leaderboard
+from invbench.cli.leaderboard_files import known_families, write_leaderboard
 from invbench.contracts.errors import InvbenchError
 from invbench.leaderboard import CompareReport, compare_runs
-from invbench.plugins.catalog import FAMILIES
 from invbench.store.run_store import read_runs
 
 
@@ -27,9 +25,7 @@ def leaderboard_command(run_dirs, csv_path, families) -> None:
     Each row is (task, version, inverter, config hash) with N, coverage, each metric's mean and
     95% bootstrap CI over targets, cost, and the metric signatures.
     """
-    names = known_families(families)
-    refuse_empty_overwrite(list(run_dirs), csv_path, names)
-    write_leaderboard(list(run_dirs), csv_path, families=names)
+    write_leaderboard(list(run_dirs), csv_path, families=known_families(families))
 
 
 def _tolerance(ctx: click.Context, param: click.Parameter, value: float) -> float:
@@ -56,34 +52,6 @@ def _exit_status(report: CompareReport, base: Path, candidate: Path,
         return 2
     click.echo(f"compared {report.n_compared} metric(s), no regression")
     return 0
-
-
-def known_families(families: str | None) -> list[str] | None:
-    """The comma-separated ``--families``, each a registered family ("did you mean" if not)."""
-    names = [f.strip() for f in families.split(",") if f.strip()] if families else None
-    for name in names or []:
-        if name not in FAMILIES:
-            raise InvbenchError(f"--families: {FAMILIES.unknown_message(name)}")
-    return names
-
-
-def refuse_empty_overwrite(run_dirs: list[Path], csv_path: Path,
-                           families: list[str] | None) -> None:
-    """Refuse to replace a leaderboard that has rows with one that has none (a wrong run
-    folder or family would otherwise wipe a published table)."""
-    if not _has_rows(csv_path) or not leaderboard_of(run_dirs, families).empty:
-        return
-    which = f" of families {', '.join(families)}" if families else ""
-    raise InvbenchError(f"{csv_path} holds a leaderboard, but {', '.join(map(str, run_dirs))} "
-                        f"have no records{which}; refusing to overwrite it with an empty one")
-
-
-def _has_rows(csv_path: Path) -> bool:
-    """Whether ``csv_path`` exists with at least one line after its header."""
-    if not csv_path.is_file():
-        return False
-    with csv_path.open(encoding="utf-8", errors="replace") as handle:
-        return sum(1 for line, _ in zip(handle, range(2), strict=False) if line.strip()) > 1
 
 
 @click.command("compare")

@@ -221,6 +221,16 @@ def test_unknown_family_is_refused_and_the_board_is_kept(run_dir, tmp_path, caps
     assert csv.read_text() == published
 
 
+def test_evaluate_refuses_an_unknown_leaderboard_family_before_compute(tmp_path, capsys):
+    out = tmp_path / "run"
+    code, err = run_cli(capsys, "evaluate", "--tasks", "captioner/mini", "--inverters", "noise",
+                        "--limit", "1", "--out", str(out),
+                        "--leaderboard", f"captionr={tmp_path / 'board.csv'}")
+    assert code == 2
+    one_line_error(err, "'captionr'", "did you mean 'captioner'")
+    assert not (out / "records.jsonl").exists()  # nothing ran
+
+
 def test_doctor_checks_an_include_paths_target_set(tmp_path, capsys):
     targets = tmp_path / "targets"
     shutil.copytree(REPO / "data/targets/captions-mini", targets / "captions-mini")
