@@ -176,3 +176,42 @@ def test_a_missing_checkpoint_offline_is_one_line_naming_it(monkeypatch: pytest.
     message = str(caught.value)
     assert "\n" not in message and "invbench-test/does-not-exist" in message
     assert "invbench prefetch --suite paper" in message and "local folder" in message
+
+
+class _NotATensor:
+    def __reduce__(self):
+        return (print, ("never run",))
+
+
+def _pickled_copy(folder: Path, tmp_path: Path) -> Path:
+    """The tiny checkpoint with its weights as a pickle that also carries a non-tensor object."""
+    copy = tmp_path / "pickled-blip"
+    copy.mkdir()
+    for path in folder.iterdir():
+        if path.suffix != ".safetensors":
+            (copy / path.name).write_bytes(path.read_bytes())
+    torch.save({"w": torch.zeros(1), "x": _NotATensor()}, copy / "pytorch_model.bin")
+    return copy
+
+
+def test_a_pickled_checkpoint_is_refused_in_one_line_naming_it(folder: Path, tmp_path: Path):
+    copy = _pickled_copy(folder, tmp_path)
+    with pytest.raises(InvbenchError) as caught:
+        BlipCaptioner(model=str(copy))
+    message = str(caught.value)
+    assert "\n" not in message and str(copy) in message and "safetensors" in message
+    assert "delete" not in message.lower()  # a user's own checkpoint: never advise deleting it
+
+
+def test_a_truncated_safetensors_checkpoint_is_one_line_naming_the_file(folder: Path,
+                                                                        tmp_path: Path):
+    copy = tmp_path / "truncated-blip"
+    copy.mkdir()
+    for path in folder.iterdir():
+        data = path.read_bytes()
+        (copy / path.name).write_bytes(data[:100] if path.suffix == ".safetensors" else data)
+    with pytest.raises(InvbenchError) as caught:
+        BlipCaptioner(model=str(copy))
+    message = str(caught.value)
+    assert "\n" not in message and "model.safetensors" in message
+    assert "delete" not in message.lower()
