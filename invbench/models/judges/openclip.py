@@ -60,6 +60,11 @@ import torch.nn.functional as F
 
 from invbench.assets.kinds import JUDGES_INSTALL, Asset, HubRepo, judges_extra
 from invbench.contracts.errors import InvbenchError
+from invbench.models.checkpoint_files import (
+    check_safetensors,
+    damaged_checkpoint,
+    redownload_remedy,
+)
 from invbench.models.placement import resolve_placement
 
 NAME = "openclip-vit-l-14"
@@ -128,6 +133,25 @@ def _weights_file() -> str | None:
     return None
 
 
+def _create(open_clip: Any, path: str | None) -> torch.nn.Module:
+    """open_clip's model with its weights from the hub cache (``path``, when cached); a damaged
+    or refused weights file is one line naming it, any other failure one line too."""
+    remedy = redownload_remedy(HUB_REPO)
+    if path is not None and path.endswith(".safetensors"):
+        check_safetensors(path, remedy)  # headers only: a truncated download fails here
+    try:
+        model, _, _ = open_clip.create_model_and_transforms(ARCHITECTURE, pretrained=PRETRAINED)
+    except Exception as exc:  # missing from the cache offline, or a corrupt file
+        damaged = damaged_checkpoint(path, exc, remedy)
+        if damaged is not None:
+            raise damaged from None
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise InvbenchError(f"cannot load {NAME} ({ARCHITECTURE}, pretrained={PRETRAINED}; "
+                            f"hub {HUB_REPO}): run `invbench prefetch` online ({reason})") \
+            from None
+    return model
+
+
 class OpenCLIPJudge:
     """open_clip ViT-L/14 (OpenAI weights) behind the judge interface (see the module doc)."""
 
@@ -145,17 +169,10 @@ class OpenCLIPJudge:
         from invbench.models.weights_identity import file_sha256, modules_sha256
 
         self.placement = resolve_placement(device, dtype)
-        try:
-            model, _, _ = open_clip.create_model_and_transforms(ARCHITECTURE,
-                                                                pretrained=PRETRAINED)
-        except Exception as exc:  # missing from the cache offline, or a corrupt file
-            raise InvbenchError(f"cannot load {NAME} ({ARCHITECTURE}, pretrained={PRETRAINED}; "
-                                f"hub {HUB_REPO}): run `invbench prefetch` online ({exc})") \
-                from None
-        self.model = model.eval().requires_grad_(False)
+        path = _weights_file()
+        self.model = _create(open_clip, path).eval().requires_grad_(False)
         self.model.to(self.placement.device, self.placement.dtype)
         self.tokenizer = open_clip.get_tokenizer(ARCHITECTURE)
-        path = _weights_file()
         # One checkpoint holds both towers: its hash names both (the hub blob name, no re-hash).
         digest = file_sha256(path) if path else modules_sha256([("openclip", self.model)])
         self.weights_sha256 = self.text_weights_sha256 = digest

@@ -41,6 +41,7 @@ from invbench.assets.kinds import Asset, HubRepo, PythonPackage
 from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.media import Waveform
 from invbench.contracts.text_input import Text, TextInputModel, TextSpec, check_soft_embeddings
+from invbench.models.checkpoint_files import guarded_load, redownload_remedy
 from invbench.models.paper.chatterbox_objective import OBJECTIVE, SpeechTokenObjective
 from invbench.models.paper.chatterbox_parts import (
     EXCLUDED_SPECIALS,
@@ -115,7 +116,10 @@ class ChatterboxTTSModel(SpeechTokenObjective, TextInputModel):
         self.model_id = f"chatterbox:{model}"
         tts_module = import_chatterbox()  # before any download: no backend, no weights needed
         self.folder = self._checkpoint_folder()
-        self.tts = tts_module.ChatterboxTTS.from_local(self.folder, str(self.placement.device))
+        # a damaged file is named; only a hub download (not the user's folder) gets a remedy
+        remedy = "" if Path(model).expanduser().is_dir() else redownload_remedy(model)
+        self.tts = guarded_load(lambda: tts_module.ChatterboxTTS.from_local(
+            self.folder, str(self.placement.device)), self.folder, remedy)
         self._punc_norm = tts_module.punc_norm
         if self.tts.conds is None:
             raise InvbenchError(f"{self.folder} has no conds.pt (the built-in voice)")

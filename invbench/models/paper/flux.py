@@ -33,6 +33,7 @@ from invbench.contracts.errors import InvalidInversion, InvbenchError
 from invbench.contracts.forward_model import ObjectiveResult
 from invbench.contracts.media import Image
 from invbench.contracts.text_input import Text, TextInputModel, TextSpec, check_soft_embeddings
+from invbench.models.checkpoint_files import damaged_checkpoint, hub_snapshot, redownload_remedy
 from invbench.models.paper import flux_sampling as fs
 from invbench.models.paper.flux_prompt_table import JointPromptTable
 from invbench.models.placement import Placement, resolve_placement
@@ -43,6 +44,16 @@ DEFAULT_MODEL = "black-forest-labs/FLUX.1-dev"
 MODULES = ("text_encoder", "text_encoder_2", "transformer", "vae")
 SUCCESS_MSE = 1e-4  # mean squared pixel error (PSNR 40 dB): the target image, up to rounding
 log = logging.getLogger(__name__)
+
+
+def _raise_if_damaged(model: str, revision: str | None, exc: BaseException) -> None:
+    """A load failure that a damaged or refused weights file explains, as one line naming it;
+    a hub download gets a remedy, a user's own ``save_pretrained`` folder none."""
+    local = Path(model).expanduser()
+    where = local if local.is_dir() else hub_snapshot(model, "model_index.json", revision)
+    damaged = damaged_checkpoint(where, exc, "" if local.is_dir() else redownload_remedy(model))
+    if damaged is not None:
+        raise damaged from None
 
 
 class FluxGenerator(TextInputModel):
@@ -64,6 +75,7 @@ class FluxGenerator(TextInputModel):
                 pipe = FluxPipeline.from_pretrained(model, revision=revision,
                                                     torch_dtype=placement.dtype)
         except Exception as exc:  # OSError, LocalEntryNotFoundError, ValueError, ...
+            _raise_if_damaged(model, revision, exc)
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
             at = f"@{revision}" if revision else ""
             raise InvbenchError(
