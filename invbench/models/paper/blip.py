@@ -45,6 +45,7 @@ from invbench.contracts.forward_model import ForwardModel, ObjectiveResult
 from invbench.contracts.media import Image, ImageSpec
 from invbench.models.checkpoint_files import (
     check_checkpoint_folder,
+    redownload_remedy,
     refused_pickle,
     unreadable_safetensors,
 )
@@ -231,9 +232,8 @@ def _load(model: str, revision: str | None, dtype: torch.dtype) -> tuple[Any, An
         processor = BlipProcessor.from_pretrained(model, **_PIL_PROCESSOR, **where)
     except pickle.UnpicklingError as exc:
         raise refused_pickle(local if local.is_dir() else model, exc) from None
-    except SafetensorError as exc:  # a damaged file in the hub cache, which prefetch refills
-        raise unreadable_safetensors(Path(model), exc, "fetch it again with `invbench "
-                                     "prefetch --suite paper`") from None
+    except SafetensorError as exc:  # a damaged file in the hub cache (a download, not the user's)
+        raise unreadable_safetensors(Path(model), exc, redownload_remedy(model)) from None
     except (OSError, ValueError) as exc:
         offline = " (HF_HUB_OFFLINE is set)" if hub_offline() else ""
         name = f"{model}@{revision}" if revision else model
