@@ -11,9 +11,11 @@ as the leaderboard does, and counts how often it contains the truth (nominal: 0.
   ``E[KID | pool]`` (closed form: Gaussian moments of the cubic kernel). Plug-in FID is biased
   in N, so also shown: coverage of the population FID (closed form for diagonal covariances) and
   of the population MMD² with the pool redrawn per replicate — what the interval is *not* for.
-- **Per-item means** (:func:`invbench.leaderboard.bootstrap.bootstrap_ci`, percentile
-  bootstrap): n = 48 values, Bernoulli (exact-match-like) and log-normal (skewed), truth = the
-  population mean.
+- **Per-item means** (:func:`invbench.leaderboard.binary.mean_interval`, what the leaderboard
+  uses): n = 48 values, truth = the population mean. Bernoulli (exact-match-like) values get the
+  modified Wilson score interval, log-normal (skewed) ones the percentile bootstrap; the old
+  percentile bootstrap of the Bernoulli cases is shown beside. For binary values the coverage is
+  also computed exactly (a sum over the binomial distribution of the count), at every p of a grid.
 
 Run: ``python benchmarks/interval_coverage.py [--replicates 400] [--resamples 1000]``; the
 metric cards (metrics/fid_kid.yaml, metrics/exact_match.yaml) quote its output, and
@@ -23,10 +25,12 @@ tests/leaderboard/test_interval_coverage.py asserts the ranges on a smaller run.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 
 import numpy as np
 
+from invbench.leaderboard.binary import mean_interval
 from invbench.leaderboard.bootstrap import bootstrap_ci
 from invbench.leaderboard.set_scores import values_and_intervals
 from invbench.metrics.image_distribution import (
@@ -128,19 +132,52 @@ MEAN_CASES: dict[str, tuple[Callable[[np.random.Generator, int], np.ndarray], fl
     "bernoulli_p0.5": (lambda rng, n: (rng.random(n) < 0.5).astype(float), 0.5),
     "bernoulli_p0.9": (lambda rng, n: (rng.random(n) < 0.9).astype(float), 0.9),
     "bernoulli_p0.98": (lambda rng, n: (rng.random(n) < 0.98).astype(float), 0.98),
+    "bernoulli_p0.999": (lambda rng, n: (rng.random(n) < 0.999).astype(float), 0.999),
     "lognormal_s1": (lambda rng, n: rng.lognormal(0.0, 1.0, n), float(np.exp(0.5))),
     "lognormal_s2": (lambda rng, n: rng.lognormal(0.0, 2.0, n), float(np.exp(2.0))),
 }
 
 
-def mean_coverage(case: str, replicates: int, resamples: int, n: int = 48,
-                  seed: int = 0) -> float:  # fmt: skip
-    """Coverage of the per-item percentile bootstrap of the mean for one of :data:`MEAN_CASES`."""
+def binary_intervals(n: int, level: float = 0.95, method=mean_interval) -> np.ndarray:
+    """``(n + 1, 2)``: the interval of every possible 0/1 data set of size n, by its count k.
+
+    A binary row's interval depends only on how many of its values are 1, so k = 0..n is every
+    case; ``method`` is the leaderboard's own :func:`mean_interval` unless told otherwise.
+    """
+    return np.array([method(np.r_[np.ones(k), np.zeros(n - k)], level=level)[1:]
+                     for k in range(n + 1)])  # fmt: skip
+
+
+def exact_binary_coverage(p: np.ndarray | float, intervals: np.ndarray) -> np.ndarray:
+    """Exact coverage at true rate(s) ``p``: the binomial probability of the k whose interval
+    holds p (no Monte Carlo error)."""
+    n = len(intervals) - 1
+    rates = np.atleast_1d(np.asarray(p, dtype=np.float64))[:, None]
+    k = np.arange(n + 1)
+    log_comb = np.array([math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1)
+                         for j in k])  # fmt: skip
+    with np.errstate(divide="ignore"):
+        pmf = np.exp(log_comb + k * np.log(rates) + (n - k) * np.log1p(-rates))
+    held = (intervals[:, 0] <= rates) & (rates <= intervals[:, 1])
+    return (pmf * held).sum(axis=1)
+
+
+def mean_coverage(case: str, replicates: int, resamples: int, n: int = 48, seed: int = 0,
+                  method=mean_interval) -> float:  # fmt: skip
+    """Coverage of the interval the leaderboard gives a mean (``method``) for one of
+    :data:`MEAN_CASES`: the binary score interval for Bernoulli draws, the percentile bootstrap
+    otherwise. Bernoulli cases are vectorised through :func:`binary_intervals` (the same
+    intervals, looked up by count)."""
     draw, truth = MEAN_CASES[case]
     rng = np.random.default_rng(seed)
+    samples = np.stack([draw(rng, n) for _ in range(replicates)])
+    binary = np.all((samples == 0.0) | (samples == 1.0), axis=1)
     hits = 0
-    for _ in range(replicates):
-        _, low, high = bootstrap_ci(draw(rng, n), resamples=resamples, seed=0, level=0.95)
+    if binary.any():  # only when the leaderboard would take the binary path too
+        table = binary_intervals(n, method=method)[samples[binary].sum(axis=1).astype(int)]
+        hits += int(((table[:, 0] <= truth) & (truth <= table[:, 1])).sum())
+    for values in samples[~binary]:
+        _, low, high = method(values, resamples=resamples, seed=0, level=0.95)
         hits += low <= truth <= high
     return hits / replicates
 
@@ -160,9 +197,22 @@ def main() -> None:
               "kid_population_new_pool": "population MMD², pool redrawn"}  # fmt: skip
     for name, value in set_metric_coverage(args.replicates, args.resamples).items():
         print(f"| {name.split('_')[0].upper()} half-sample | {labels[name]} | {value:.3f} |")
+    wilson = binary_intervals(N_TARGETS)
     for case in MEAN_CASES:
         value = mean_coverage(case, args.replicates, args.resamples)
-        print(f"| mean percentile bootstrap, n=48 | {case} | {value:.3f} |")
+        if not case.startswith("bernoulli"):
+            print(f"| mean percentile bootstrap, n=48 | {case} | {value:.3f} |")
+            continue
+        exact = exact_binary_coverage(MEAN_CASES[case][1], wilson)[0]
+        old = mean_coverage(case, args.replicates, args.resamples, method=bootstrap_ci)
+        print(f"| mean modified Wilson, n=48 | {case} | {value:.3f} (exact {exact:.3f}; "
+              f"percentile bootstrap {old:.3f}) |")  # fmt: skip
+    grid = np.linspace(0.0005, 0.9995, 1999)
+    methods = (("modified Wilson", mean_interval), ("percentile bootstrap", bootstrap_ci))
+    for name, method in methods:
+        exact = exact_binary_coverage(grid, binary_intervals(N_TARGETS, method=method))
+        print(f"| exact, {name}, n=48 | Bernoulli p in [0.0005, 0.9995] | min {exact.min():.3f}"
+              f" (p = {grid[exact.argmin()]:.4f}), mean {exact.mean():.3f} |")  # fmt: skip
 
 
 if __name__ == "__main__":

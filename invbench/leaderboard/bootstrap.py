@@ -1,4 +1,4 @@
-"""Percentile bootstrap confidence intervals over items (targets).
+"""Percentile bootstrap confidence intervals over items (targets), and the label of every method.
 
 Leaderboard rows are means over a few dozen to a few hundred targets, so a point estimate alone
 invites reading noise as progress. A percentile bootstrap needs no distributional assumption
@@ -20,14 +20,18 @@ _MAX_CELLS = 1 << 22
 # How set-level metrics (FID, KID) get theirs: half the targets without replacement, centred
 # (invbench.leaderboard.set_scores); named in the label so that a change of method is visible.
 SET_METHOD = "sets:subsample-n/2-centred"
+# How rows whose per-target values are all 0 or 1 get theirs: a score interval, not a bootstrap
+# (invbench.leaderboard.binary).
+BINARY_METHOD = "binary:modified-wilson"
 
 
 def bootstrap_label(*, resamples: int = 1000, seed: int = 0, level: float = 0.95) -> str:
     """The settings string recorded next to every interval, e.g. ``percentile,B=1000,...``.
 
-    Per-item metrics: percentile bootstrap over targets; set metrics: :data:`SET_METHOD`.
+    Per-item metrics: percentile bootstrap over targets; set metrics: :data:`SET_METHOD`; rows
+    whose per-target values are all 0 or 1: :data:`BINARY_METHOD`.
     """
-    return f"percentile,B={resamples},seed={seed},level={level:g};{SET_METHOD}"
+    return f"percentile,B={resamples},seed={seed},level={level:g};{SET_METHOD};{BINARY_METHOD}"
 
 
 def _check_settings(resamples: int, level: float) -> None:

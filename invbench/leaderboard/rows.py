@@ -98,6 +98,12 @@ class RowGroup:
                 values[item] = float(value)
         return values
 
+    def is_proportion(self, name: str) -> bool:
+        """True when every record that declares output ``name`` gives it the range [0, 1]: a
+        rate, for which 0/1 values are successes (a distance at 0 is not a success count)."""
+        ranges = {tuple(r.outputs[name].range) for r in self.items.values() if name in r.outputs}
+        return ranges == {(0.0, 1.0)}
+
     def expected_items(self) -> int:
         """Items the row should have: every (target, seed) of the targets and seeds it has."""
         targets = {target for target, _ in self.items}

@@ -3,7 +3,8 @@
 Rows are built from typed records (:mod:`invbench.store.records`) grouped by
 :mod:`invbench.leaderboard.rows`, which keeps every number a pure function of the set of
 records. A cell is the mean over targets (seeds averaged per target) with a percentile
-bootstrap interval; set-level outputs (FID, KID) come from :mod:`.set_scores`.
+bootstrap interval, or a score interval when every target's value is 0 or 1 (:mod:`.binary`);
+set-level outputs (FID, KID) come from :mod:`.set_scores`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from invbench.contracts.errors import InvbenchError
+from invbench.leaderboard.binary import mean_interval
 from invbench.leaderboard.bootstrap import bootstrap_label
-from invbench.leaderboard.extended import extended_ci, safe_mean
+from invbench.leaderboard.extended import safe_mean
 from invbench.leaderboard.rows import (
     AXES,
     OutputMeta,
@@ -123,9 +125,8 @@ def _build_row(
         else:
             values = group.ok_values(name)
             _, target_means = per_target_means(values)
-            mean, low, high = extended_ci(
-                target_means, resamples=resamples, seed=seed, level=level
-            )
+            mean, low, high = mean_interval(target_means, resamples=resamples, seed=seed,
+                                            level=level, proportion=group.is_proportion(name))
             count = len(values)
         row.update({name: mean, f"{name}_ci_low": low, f"{name}_ci_high": high})
         row[f"{name}_n"] = count
@@ -176,7 +177,8 @@ def build_leaderboard(
     ``n_ok`` and ``<metric>_n`` count (target, seed) items, ``coverage`` is ok items with a
     main (alignment) score over every (target, seed) of the row's targets and seeds, and
     ``<metric>``/``_ci_low``/``_ci_high`` are the mean over targets (seeds averaged per
-    target) and its bootstrap interval (``inf`` when an item's value is infinite).
+    target) and its interval: percentile bootstrap, modified Wilson when every per-target value
+    is 0 or 1 (``inf`` when an item's value is infinite).
     ``df.attrs`` carries, per ``task@version``, the main score names and each metric's direction,
     for the Markdown and HTML views.
     """

@@ -87,4 +87,6 @@ def test_fast_for_a_thousand_items() -> None:
 
 
 def test_label() -> None:
-    assert bootstrap_label() == "percentile,B=1000,seed=0,level=0.95;sets:subsample-n/2-centred"
+    assert bootstrap_label() == (
+        "percentile,B=1000,seed=0,level=0.95;sets:subsample-n/2-centred;binary:modified-wilson"
+    )

@@ -5,7 +5,10 @@ quoted in the metric cards); here fewer replicates, so each check takes about a 
 replicates and a true coverage of 0.95, the observed rate has sd sqrt(0.95 * 0.05 / R): 0.015 at
 R = 200, 0.011 at R = 400. The accepted band [0.85, 0.99] is more than 6 sd below and, at R = 200,
 above 0.99 only if at most 2 of 200 miss (probability < 0.003 at 0.95), so a pass is not luck and
-an interval off by the old bootstrap's bias (FID coverage near 0) cannot pass.
+an interval off by the old bootstrap's bias (FID coverage near 0) cannot pass. The binary rows'
+interval is checked exactly instead (a sum over the binomial law of the count: no sampling
+error), against a band of [0.92, 0.99] that its minimum over all p (0.930 at n = 48) clears; the
+Monte Carlo rate must then agree with the exact one within 4 of its sd.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from invbench.leaderboard.binary import mean_interval, wilson_interval
 from invbench.leaderboard.bootstrap import bootstrap_ci
 from invbench.leaderboard.set_scores import (
     cluster_subsample_index,
@@ -48,10 +52,46 @@ def test_fid_and_kid_half_sample_intervals_cover_at_about_their_level() -> None:
     assert NOMINAL_BAND[0] <= got["kid"] <= NOMINAL_BAND[1], got
 
 
-@pytest.mark.parametrize("case", ["bernoulli_p0.5", "bernoulli_p0.9", "lognormal_s1"])
-def test_per_item_percentile_bootstrap_covers_at_about_its_level(case: str) -> None:
+def test_per_item_percentile_bootstrap_covers_at_about_its_level() -> None:
+    got = coverage.mean_coverage("lognormal_s1", replicates=400, resamples=500)
+    assert NOMINAL_BAND[0] <= got <= NOMINAL_BAND[1], got
+
+
+@pytest.mark.parametrize(
+    "case", ["bernoulli_p0.5", "bernoulli_p0.9", "bernoulli_p0.98", "bernoulli_p0.999"]
+)
+def test_binary_rows_interval_covers_at_about_its_level(case: str) -> None:
+    # the leaderboard's own choice (mean_interval) on 0/1 draws: exactly, and by Monte Carlo,
+    # which must agree with the exact value within 4 binomial sd (0.047 at 0.94, R = 400)
+    exact = coverage.exact_binary_coverage(coverage.MEAN_CASES[case][1],
+                                           coverage.binary_intervals(48))[0]  # fmt: skip
+    assert 0.92 <= exact <= 0.99, (case, exact)
     got = coverage.mean_coverage(case, replicates=400, resamples=500)
-    assert NOMINAL_BAND[0] <= got <= NOMINAL_BAND[1], (case, got)
+    assert abs(got - exact) <= 4 * np.sqrt(exact * (1 - exact) / 400), (case, got, exact)
+
+
+def test_binary_interval_has_no_deep_dip_where_the_bootstrap_collapses() -> None:
+    # exact coverage over a grid of true rates: the modified Wilson interval never falls far
+    # below 95% (Wilson alone: 0.85 near p = 0.9965), the percentile bootstrap does near 0 and 1
+    grid = np.linspace(0.0005, 0.9995, 500)
+    exact = coverage.exact_binary_coverage(grid, coverage.binary_intervals(48))
+    assert exact.min() >= 0.92 and abs(exact.mean() - 0.95) < 0.01, (exact.min(), exact.mean())
+    old = coverage.exact_binary_coverage(grid, coverage.binary_intervals(48, method=bootstrap_ci))
+    assert old.min() < 0.1  # at p = 0.9995 almost every row is 48/48 and gets [1, 1]
+
+
+def test_binary_rows_get_the_score_interval_and_others_the_bootstrap() -> None:
+    ones = np.ones(48)
+    mean, low, high = mean_interval(ones)
+    assert mean == high == 1.0 and 0.9 < low < 1.0  # never [1, 1]
+    assert mean_interval(np.zeros(3))[:2] == (0.0, 0.0) and mean_interval(np.zeros(3))[2] > 0.5
+    skewed = np.r_[np.zeros(40), np.full(8, 0.5)]  # seeds averaged to 0.5: not binary
+    assert mean_interval(skewed) == bootstrap_ci(skewed)
+    low, high = wilson_interval(np.arange(49), 48)
+    assert np.all(low <= np.arange(49) / 48) and np.all(np.arange(49) / 48 <= high)
+    assert np.all(high - low > 0) and np.all(np.diff(low) > 0) and np.all(np.diff(high) > 0)
+    # 1 to 3 successes: the lower bound is the one-sided Poisson bound when that is lower
+    assert low[1] == pytest.approx(-np.log(0.95) / 48) and high[47] == pytest.approx(1 - low[1])
 
 
 def test_fid_interval_contains_its_estimate_where_resampling_with_replacement_did_not() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from invbench.contracts.errors import InvbenchError
 from invbench.leaderboard import bootstrap_ci, build_leaderboard, to_csv
+from invbench.leaderboard.binary import wilson_interval
 
 WER_MAIN = {"alignment": "wer", "quality": "dnsmos_ovrl"}
 
@@ -46,7 +47,9 @@ def test_columns_in_documented_order(make_run) -> None:
     ]  # fmt: skip
     assert list(df.columns) == expected
     row = df.iloc[0]
-    assert row["bootstrap"] == "percentile,B=1000,seed=0,level=0.95;sets:subsample-n/2-centred"
+    assert row["bootstrap"] == (
+        "percentile,B=1000,seed=0,level=0.95;sets:subsample-n/2-centred;binary:modified-wilson"
+    )
     assert row["signatures"].startswith("dnsmos_ovrl=dnsmos|model:sig_bak_ovr|version:1; ")
     assert row["target_set_sha256"] == "a" * 64
     assert row["cost_forward_calls"] == 11.0
@@ -70,8 +73,19 @@ def test_seeds_are_averaged_per_target_before_bootstrapping(make_record) -> None
     row = build_leaderboard(records).iloc[0]
     assert row["exact_match"] == pytest.approx(0.75)  # (0.5 + 1.0) / 2, not 2 / 3
     assert row["exact_match_n"] == 3 and row["n_targets"] == 2 and row["n_ok"] == 3
-    _, low, high = bootstrap_ci(np.array([0.5, 1.0]))
+    _, low, high = bootstrap_ci(np.array([0.5, 1.0]))  # 0.5 is not 0/1: the bootstrap
     assert (row["exact_match_ci_low"], row["exact_match_ci_high"]) == (low, high)
+
+
+def test_binary_rows_get_a_score_interval_that_is_never_zero_width(make_run) -> None:
+    row = build_leaderboard(make_run([{"exact_match": 1.0, "snr": 3.0, "wer": 0.0}] * 5)).iloc[0]
+    low, high = wilson_interval(5, 5)
+    assert (row["exact_match"], row["exact_match_ci_low"], row["exact_match_ci_high"]) == (
+        1.0, float(low), float(high))  # fmt: skip
+    assert 0.4 < row["exact_match_ci_low"] < 1.0 == row["exact_match_ci_high"]
+    assert row["snr_ci_low"] == row["snr_ci_high"] == 3.0  # not 0/1: the bootstrap, unchanged
+    # WER's range is [0, inf): zero everywhere is no success count, so the bootstrap too
+    assert row["wer_ci_low"] == row["wer_ci_high"] == 0.0
 
 
 def test_rows_sorted_by_task_then_main_alignment(make_record, make_run) -> None:
