@@ -60,6 +60,10 @@ def _pystoi_version() -> str:
         return "unknown"
 
 
+PYSTOI_RATE = 10_000  # pystoi resamples to 10 kHz, then frames 256 samples with a 128 hop
+MIN_FRAMES_SAMPLES = 29 * 128 + 256  # 30 frames; shorter input crashes pystoi's framing
+
+
 def stoi(reference: np.ndarray, degraded: np.ndarray, sample_rate: int) -> float:
     """Classic (non-extended) STOI of ``degraded`` against ``reference`` (equal lengths).
 
@@ -77,6 +81,11 @@ def stoi(reference: np.ndarray, degraded: np.ndarray, sample_rate: int) -> float
         )
     if not np.any(reference):
         raise MetricInputError("reference_audio is digital silence (all zeros); STOI is undefined")
+    if reference.shape[-1] * PYSTOI_RATE < MIN_FRAMES_SAMPLES * sample_rate:
+        raise MetricInputError(
+            f"reference lasts {reference.shape[-1] / sample_rate:.3f} s, shorter than the 30 "
+            "STFT frames (0.397 s) STOI needs; STOI is undefined"
+        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         value = float(pystoi_stoi(reference, degraded, sample_rate, extended=False))
