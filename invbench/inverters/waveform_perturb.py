@@ -4,6 +4,19 @@ In the style of Carlini & Wagner's audio attack (2018) and Olivier & Raj's attac
 (2022): start from real speech of *another* sentence (the task's carrier), optimise an additive
 perturbation under an L2 bound given as a signal-to-noise ratio, and each time the model already
 emits the target, shrink the bound and keep the smallest successful perturbation.
+
+**Which carrier.** The harness hands target ``i`` of the full set the natural recording of the
+target ``n // 2`` positions further on (modulo the set's size ``n``;
+:meth:`~invbench.families.adapter.FamilyAdapter.carriers`): always another sentence, and the same
+one whatever ``--limit``/``--shard`` select.
+
+**Padding.** When the carrier is shorter than the clip the target sentence needs
+(:meth:`~invbench.inverters.waveform_loop.ClipLengthConfig.clip_samples`, at least
+``min_seconds``), it is padded with silence at its end and the perturbation covers the padding
+too. The inversion's ``carrier`` is the *unpadded* natural clip, so the ``snr`` metric measures
+the perturbation over the carrier's own span; the record's ``inverter_info`` states the padding:
+``carrier_seconds``, ``padded_seconds`` (silence appended) and ``padding_energy_share`` (the
+fraction of the perturbation's energy that lies in the padding, 0 without padding).
 """
 
 from __future__ import annotations
@@ -15,6 +28,7 @@ from invbench.contracts.errors import InvbenchError
 from invbench.contracts.inversion import Inversion, InversionProblem
 from invbench.contracts.inverter import BaseInverter
 from invbench.contracts.media import Waveform
+from invbench.inverters.item_trace import ItemTrace
 from invbench.inverters.waveform_loop import (
     VerifiedSuccess,
     WaveformOptimisationConfig,
@@ -40,9 +54,10 @@ class WaveformPerturb(BaseInverter):
         if problem.carriers is None:
             raise InvbenchError(f"task {problem.task} offers no carrier clips to perturb")
         rate = problem.forward.input_spec.sample_rate
-        carriers, bounds, deltas = [], [], []
+        carriers, bounds, deltas, natural = [], [], [], []
         for i, target in enumerate(problem.targets):
             carrier = problem.carriers[i].samples.float()
+            natural.append(carrier)
             needed = cfg.clip_samples(target.payload["text"], rate)
             # Pad with silence when the carrier is shorter than the target sentence needs.
             carrier = F.pad(carrier, (0, max(0, needed - carrier.shape[-1])))
@@ -82,16 +97,35 @@ class WaveformPerturb(BaseInverter):
             options_for=reached.options_for,
             stack_items=cfg.stack_items,
         )
-        inversions = []
-        for i, trace in enumerate(traces):
-            x = best[i] if best[i] is not None else to_input(i, deltas[i].detach())
-            inversions.append(
-                Inversion(
-                    x=Waveform(x.detach().clone(), rate),
-                    carrier=Waveform(carriers[i], rate),
-                    steps=trace.steps,
-                    loss_trace=trace.losses,
-                    info={"reached_target": best[i] is not None},
-                )
-            )
-        return inversions
+        return [
+            _inversion(best[i] if best[i] is not None else to_input(i, deltas[i].detach()),
+                       carriers[i], natural[i], rate, trace, best[i] is not None)
+            for i, trace in enumerate(traces)
+        ]
+
+
+def _inversion(x: torch.Tensor, padded: torch.Tensor, natural: torch.Tensor, rate: int,
+               trace: ItemTrace, reached: bool) -> Inversion:
+    """The result for one item; its ``carrier`` is the natural clip, unpadded (SNR is measured
+    over its span), and ``info`` says how it was padded."""
+    info = {"reached_target": reached}
+    info.update(padding_info(x.detach() - padded, natural.shape[-1], rate))
+    return Inversion(
+        x=Waveform(x.detach().clone(), rate),
+        carrier=Waveform(natural, rate),
+        steps=trace.steps,
+        loss_trace=trace.losses,
+        info=info,
+    )
+
+
+def padding_info(perturbation: torch.Tensor, carrier_samples: int, rate: int) -> dict[str, float]:
+    """How much silence was appended to the carrier and what share of the perturbation's energy
+    (sum of squares) lies in it (0 when nothing was padded or nothing perturbed)."""
+    total = float(perturbation.double().square().sum())
+    padded = float(perturbation[..., carrier_samples:].double().square().sum())
+    return {
+        "carrier_seconds": carrier_samples / rate,
+        "padded_seconds": (perturbation.shape[-1] - carrier_samples) / rate,
+        "padding_energy_share": padded / total if total > 0 else 0.0,
+    }

@@ -63,7 +63,7 @@ DATA_RANGE = 1.0
 def checked_pixels(image: Any, field: str, size: tuple[int, int] | None = None) -> torch.Tensor:
     """``image``'s pixels as a float64 ``(3, H, W)`` tensor, or :class:`MetricInputError` naming
     ``field`` and what is wrong (not an Image, not ``(3, H, W)``, not ``size``, NaN, outside
-    [0, 1]). Never resizes or clamps."""
+    [0, 1], empty). Never resizes or clamps."""
     if not isinstance(image, Image):
         raise MetricInputError(f"{field} must be an Image, got {type(image).__name__}")
     x = image.pixels
@@ -71,6 +71,8 @@ def checked_pixels(image: Any, field: str, size: tuple[int, int] | None = None) 
         raise MetricInputError(f"{field} pixels must be a tensor, got {type(x).__name__}")
     if x.ndim != 3 or x.shape[0] != 3:
         raise MetricInputError(f"{field} has shape {tuple(x.shape)}, expected (3, H, W)")
+    if x.numel() == 0:  # before validate: the range check cannot reduce an empty tensor
+        raise MetricInputError(f"{field} is empty: shape {tuple(x.shape)}")
     height, width = size if size is not None else (int(x.shape[1]), int(x.shape[2]))
     try:
         image.validate(ImageSpec(height=height, width=width))

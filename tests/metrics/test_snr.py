@@ -94,7 +94,7 @@ def test_no_carrier_is_not_scored(kit) -> None:
     [
         ("speech", "speech", "identical to carrier; SNR is infinite"),
         ("speech", "silence", "carrier_audio is digital silence"),
-        ("shorter", "speech", "equal lengths"),
+        ("shorter", "speech", "at least as long as its carrier"),
         ("speech22k", "speech", "sample rate is 22050 Hz, expected 16000"),
         ("nan", "speech", "NaN"),
         ("loud", "speech", "expected within"),
@@ -140,8 +140,24 @@ def test_batch_size_never_changes_a_score(kit) -> None:
 
 def test_signature_and_declaration() -> None:
     metric = PerturbationSNR()
-    signature = "snr|zero_mean:no|eps:0|dtype:float64|length:must-match|version:1"
+    signature = "snr|zero_mean:no|eps:0|dtype:float64|length:carrier-span|version:2"
     assert MetricTester(PerturbationSNR, signature=signature).check_signature(metric) == signature
     (output,) = metric.outputs
     assert output.name == "snr_db" and output.higher_is_better
     assert metric.requires == ("audio", "carrier_audio")
+
+
+def test_padding_after_the_carrier_is_not_counted(kit) -> None:
+    """Version 2: audio longer than its (unpadded) carrier is scored over the carrier's span, so
+    a perturbation in the appended padding, however loud, changes nothing."""
+    carrier = kit.speechlike(4, seconds=1.0).astype(np.float64)
+    on_speech = kit.add_noise(carrier, 20, 1).astype(np.float64)
+    expected = float(signal_noise_ratio(preds=torch.tensor(on_speech),
+                                        target=torch.tensor(carrier)))
+    quiet, loud = (np.concatenate([on_speech, level * np.ones(8000)]) for level in (1e-4, 0.9))
+    for audio in (quiet, loud):
+        got = PerturbationSNR().score_item(audio=kit.wave(audio), carrier_audio=kit.wave(carrier))
+        assert got["snr_db"] == pytest.approx(expected, abs=1e-6)
+    # version 1 (whole signals, padded carrier) would have let the padding's energy in
+    padded = np.pad(carrier, (0, 8000))
+    assert perturbation_snr(loud, padded) < expected - 20
