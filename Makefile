@@ -4,7 +4,7 @@
 PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 
-.PHONY: install install-dev evaluate test lint lint-imports benchmark
+.PHONY: install install-dev evaluate test test-paper-lane lint lint-imports benchmark
 
 install:
 	$(PIP) install --quiet torch==2.13.0
@@ -22,6 +22,12 @@ evaluate: install
 
 test: install-dev
 	$(PYTHON) -m pytest -q -p no:cacheprovider
+
+# The paper lane (docs/paper-lane.md): Chatterbox-TTS and the paper judges for real, in their own
+# virtual environment (.venv-paper/, built from lanes/paper/lock.txt and reused while the lock is
+# unchanged). Needs no `make install`: the lane installs invbench into its own environment.
+test-paper-lane:
+	PYTHON=$(PYTHON) bash lanes/paper/run.sh
 
 # The one-way dependencies between invbench's packages ([tool.importlinter] in pyproject.toml),
 # then ruff. Both come with the dev extra (install-dev, which `make test` runs); lint-imports reads

@@ -26,13 +26,15 @@ with ``torch.load(weights_only=True)``, so nothing is unpickled or downloaded at
 A network can be injected (``LPIPS(network=fn)``, ``fn(x, y) -> (1,)`` on ``(1, 3, H, W)``
 inputs in [-1, 1]) for tests; the signature then names it.
 
-Not run in invbench's CPU test environment (lpips needs torchvision, whose wheels there are CUDA
-builds, and the AlexNet weights cannot be downloaded): the tests cover :func:`lpips_inputs`,
-validation, the AlexNet key mapping and the item logic with an injected network. :func:`load_lpips`
-was run once on a GPU machine (lpips 0.1.4, torchvision 0.26) with a *random* AlexNet saved
-where the real file goes: at 31×31, 64×64 and 256×256 it gave the same values (to 6 digits) as
-``lpips.LPIPS(net="alex")`` built by lpips' own loader on the same backbone, and 0 for
-identical images.
+Tests: the main CPU test environment cannot import lpips (it needs torchvision, whose wheels
+there are CUDA builds), so ``tests/paper/test_judges.py`` covers :func:`lpips_inputs`, validation,
+the AlexNet key mapping and the item logic with an injected network. The paper lane
+(``lanes/paper/tests/test_real_judges.py``, ``docs/paper-lane.md``; lpips 0.1.4, torchvision 0.21
+on CPU) runs :func:`load_lpips` and :class:`LPIPS` with a *random* AlexNet saved at
+:func:`backbone_path` under a temporary ``TORCH_HOME``: at 31×31, 64×64 and 48×80 they equal
+``lpips.LPIPS(net="alex")`` built by lpips' own loader on the same file, 0 for identical images,
+and a captioner/paper run has real lpips columns. Not covered: the released ImageNet AlexNet
+(nothing is downloaded).
 
 Example:
     >>> import torch

@@ -1,29 +1,30 @@
-"""Chatterbox-TTS as the ``tts`` forward model: what can be checked without the backend.
+"""Chatterbox-TTS as the ``tts`` forward model: what the main environment can check.
 
-Why Chatterbox cannot be built here: chatterbox-tts 0.1.7 requires torch==2.6.0 and
-torchaudio==2.6.0, and importing ``chatterbox`` imports torchaudio (``models/s3gen/s3gen.py``, and
-through ``s3tokenizer`` and ``resemble-perth``). This environment runs torch 2.13.0+cpu, for which
-no torchaudio exists: the newest on the index is 2.11.0 (``pip index versions torchaudio``), and
-``pip download torchaudio==2.13.0 --no-deps`` fails with "No matching distribution found" (each
-torchaudio release requires its own torch release). Installing the pins would replace the torch
-everything else here is tested with. Its weights (``ResembleAI/chatterbox``) are not reachable
-offline either. So the test install stays free of ``chatterbox`` (asserted below), and the
-backend is an optional, separately installed one.
+The main environment cannot hold Chatterbox: chatterbox-tts 0.1.7 requires torch==2.6.0 and
+torchaudio==2.6.0 (importing ``chatterbox`` imports torchaudio), while everything else here is
+tested with torch 2.13.0+cpu, for which no torchaudio exists. So this file asserts that the test
+install has no ``chatterbox`` and covers what needs no backend: the one-line errors and install
+hint, option checks, assets, and the Chatterbox-free plumbing on real tensors.
 
-What this file does not cover (needs the backend and its weights, on a machine that has them):
+The backend itself is tested in the **paper lane** (``make test-paper-lane``, run by ``.ci/run``;
+docs/paper-lane.md), an environment of its own with chatterbox-tts 0.1.7 and its pins, on a
+random-weight Chatterbox built from its own classes and loaded by the adapter's own loader:
 
-- loading: ``_checkpoint_folder`` (``snapshot_download`` of ``CHECKPOINT_FILES``) and
-  ``ChatterboxTTS.from_local``; the check for ``conds.pt``; ``weights_sha256`` of the folder;
-  ``describe()`` (it reads ``chatterbox.__version__`` and the loaded tokenizer);
-- the vocabulary read from the real ``tokenizer.json`` and ``t3.text_emb`` (``vocabulary`` itself
-  is tested on a small vocabulary);
-- ``run``: ``ChatterboxTTS.generate`` under the fixed seed, its 24 kHz output and the count of
-  watermarked clips; whether the Perth watermarker is the one applied;
-- ``run_from_embeddings``: the swap of ``t3.text_emb`` and the tokenizer inside a real
-  ``generate`` (the swapped-in pieces are tested on real tensors, in generate's own framing);
-- the objective's chatterbox plumbing: ``_target_speech_tokens`` (the S3 tokenizer),
-  ``_conditioning`` (``T3.prepare_conditioning``), ``_t3_speech_logits`` (the Llama backbone and
-  ``speech_head``), hence the teacher-forced loss, its gradient and ``success`` on real weights.
+- ``lanes/paper/tests/test_chatterbox_real.py``: ``from_local`` on a checkpoint folder, the
+  ``conds.pt`` check, ``weights_sha256``, ``describe()``; the vocabulary from a real
+  ``tokenizer.json`` and ``t3.text_emb``; the objective's plumbing (the S3 tokenizer,
+  ``prepare_conditioning``, the Llama backbone and ``speech_head``) against T3's own sampling-time
+  logits, the loss and its gradient; ``run`` through the real ``generate`` under the seed, the
+  Perth watermark applied once per clip, the 24 kHz → 16 kHz resampling; the swap of
+  ``t3.text_emb`` and the tokenizer inside a real ``generate`` (soft rows equal to a text's rows
+  give that text's clip); ``soft-prompt`` lowering the objective;
+- ``lanes/paper/tests/test_tts_paper_task.py``: ``_checkpoint_folder`` finding the model in the
+  Hugging Face cache offline, ``invbench prepare`` rendering ``tts/paper``'s clips and
+  ``invbench evaluate`` inverting and scoring them.
+
+Not covered anywhere, because it cannot be run here: the released weights (no download), hence
+any real clip, transcript or score; a download from the hub; the GPU path (bfloat16 autocast in
+the objective, the RNG fork on a CUDA device).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ from invbench.models.paper.chatterbox import (
     vocabulary,
 )
 
-INSTALL_COMMAND = "pip install --no-deps chatterbox-tts==0.1.7"
+INSTALL_COMMAND = "pip install --no-deps -r lanes/paper/lock.txt"
 SOT, EOT, PLACEHOLDER = 255, 0, 7  # T3Config's start/stop text tokens; any content id
 
 

@@ -1,10 +1,10 @@
 """The paper suite's judges (open_clip ViT-L/14, Inception-v3 FID, LPIPS) and the ASR transfer.
 
 What runs here: the judges' backends (``open_clip``, ``torch_fidelity``, ``lpips``) need
-torchvision, whose wheels in invbench's CPU test environment are CUDA builds that break
-``transformers``, and their weights cannot be downloaded. So the real ``OpenCLIPJudge``,
-``InceptionJudge`` and ``load_lpips`` networks are never run by these tests (they were run once
-on a GPU machine with random weights; see those modules' docstrings). What is tested:
+torchvision, whose wheels here are CUDA builds that break ``transformers``. The real judge
+networks run in the paper lane (``lanes/paper/tests/test_real_judges.py``, ``docs/paper-lane.md``)
+with random weights, checked against each library's own forward; the released weights are tested
+nowhere (nothing is downloaded). What is tested here:
 
 - binding a task metric whose judge is missing gives an ``UnavailableMetric`` with the exact
   reason, whose signature loads nothing, and whose items (set-level too) record

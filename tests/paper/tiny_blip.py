@@ -20,13 +20,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from transformers import (
-    BertTokenizer,
-    BlipConfig,
-    BlipForConditionalGeneration,
-    BlipImageProcessorPil,
-    BlipProcessor,
-)
+from transformers import BertTokenizer, BlipConfig, BlipForConditionalGeneration, BlipProcessor
+
+try:  # recent transformers name the PIL-backed processor so (the main environment's)
+    from transformers import BlipImageProcessorPil
+except ImportError:  # transformers 5.2 (the paper lane's pin): BlipImageProcessor is that one
+    from transformers import BlipImageProcessor as BlipImageProcessorPil
 
 IMAGE_SIZE = 32
 SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")

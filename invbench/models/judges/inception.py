@@ -30,12 +30,14 @@ There is no text tower: ``embed_images``/``embed_texts`` raise a clear error (us
 cached file itself with ``torch.load(weights_only=True)`` and hands that state dict to the
 constructor, so nothing is unpickled and nothing is downloaded at scoring time.
 
-Not run in invbench's CPU test environment (torch-fidelity needs torchvision, whose wheels
-there are CUDA builds, and the weights cannot be downloaded): the tests cover
-:func:`quantize_uint8` and the asset checks. :class:`InceptionJudge` was run once on a GPU machine
-with torch-fidelity 0.4.0 and a *random* state dict saved where the real file goes: the loading
-route above, ``(B, 2048)`` features at 64×64 and 384×384, equal to calling torch-fidelity's
-extractor on ``round(255 x)`` directly.
+Tests: the main CPU test environment cannot import torch-fidelity (it needs torchvision, whose
+wheels there are CUDA builds), so ``tests/paper/test_judges.py`` covers :func:`quantize_uint8`
+and the asset checks. The paper lane (``lanes/paper/tests/test_real_judges.py``,
+``docs/paper-lane.md``; torch-fidelity 0.4.0 on CPU) runs :class:`InceptionJudge` on a *random*
+state dict of the real, full-size extractor saved at :func:`weights_path` under a temporary
+``TORCH_HOME``: the loading route above, ``(B, 2048)`` features at 64×64 and 96×160 equal to
+torch-fidelity's own extractor (built from the same file) on ``round(255 x)``, and real fid/kid
+columns in a captioner/paper run. Not covered: the released weights (nothing is downloaded).
 """
 
 from __future__ import annotations

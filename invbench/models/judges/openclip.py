@@ -1,10 +1,11 @@
 r"""The paper suite's CLIP judge: open_clip ViT-L/14 with OpenAI's weights (Radford et al. 2021).
 
 Loaded by open_clip's own loader, ``open_clip.create_model_and_transforms("ViT-L-14",
-pretrained="openai")``, which (open_clip >= 2.23, 3.x) takes the weights from the Hugging Face
-hub repository ``timm/vit_large_patch14_clip_224.openai`` (``open_clip_model.safetensors``) in
-the hub cache; ``invbench prefetch`` fetches it, ``invbench doctor`` checks it (:func:`assets`).
-open_clip itself (and the torchvision it imports) is the optional ``judges`` extra.
+pretrained="openai", force_quick_gelu=True)``, which (open_clip >= 2.23, 3.x) takes the weights
+from the Hugging Face hub repository ``timm/vit_large_patch14_clip_224.openai``
+(``open_clip_model.safetensors``) in the hub cache; ``invbench prefetch`` fetches it,
+``invbench doctor`` checks it (:func:`assets`). open_clip itself (and the torchvision it
+imports) is the optional ``judges`` extra.
 
 It implements the judge interface of :mod:`invbench.metrics.clip_score`:
 
@@ -41,12 +42,21 @@ tensor ``Resize`` + ``CenterCrop`` exactly.
 Precision: float32 by default on every device (``dtype`` accepts ``auto``/``bfloat16`` as
 :mod:`invbench.models.placement` defines), so judge scores do not depend on the machine.
 
-Not run in invbench's CPU test environment (open_clip needs torchvision, whose wheels there are
-CUDA builds, and no CLIP weights can be downloaded): the tests cover :func:`preprocess` and the
-asset checks. :class:`OpenCLIPJudge` was run once on a GPU machine with open_clip 3.3.0 and
-*random* weights (the real ones could not be downloaded there either): shapes, unit norms,
-CLIPScore and its signature, and that open_clip asks the hub for ``open_clip_model.safetensors``
-(then ``open_clip_pytorch_model.bin``) of ``timm/vit_large_patch14_clip_224.openai``.
+Tests: the main CPU test environment cannot import open_clip (it needs torchvision, whose wheels
+there are CUDA builds), so ``tests/paper/test_judges.py`` covers :func:`preprocess` and the asset
+checks. The paper lane (``lanes/paper/tests/test_real_judges.py``, ``docs/paper-lane.md``; its
+own environment with open_clip 3.3.0 and torchvision 0.21 on CPU) runs :class:`OpenCLIPJudge`
+through this loader on open_clip's ViT-L-14 config at a tiny width with *random* weights planted
+in a hub cache as ``timm/vit_large_patch14_clip_224.openai``: embeddings equal open_clip's own
+``encode_image`` (on its eval transform, 224×224) and ``encode_text``, unit norms, the weights
+hash, a damaged file's one-line error, and real clip_score columns in a captioner/paper run.
+Not covered: OpenAI's released weights (nothing is downloaded).
+
+**Activation.** OpenAI's CLIP was trained with QuickGELU, :math:`x\,\sigma(1.702\,x)`, and
+open_clip records that in the ``openai`` tag (``quick_gelu: True``), yet open_clip 3.x builds
+``ViT-L-14`` with ``nn.GELU`` unless told otherwise (it only warns "QuickGELU mismatch"). The
+judge passes ``force_quick_gelu=True``, so the released weights run with the activation they were
+trained with; the lane found the mismatch and checks the built modules.
 """
 
 from __future__ import annotations
@@ -77,6 +87,7 @@ MEAN = (0.48145466, 0.4578275, 0.40821073)
 STD = (0.26862954, 0.26130258, 0.27577711)
 INSTALL = JUDGES_INSTALL
 PREPROCESS = f"resize-short{IMAGE_SIZE}-bicubic-aa+center-crop{IMAGE_SIZE}+clamp+openai-norm"
+ACTIVATION = "quickgelu"  # what OpenAI's weights were trained with (see the module doc)
 
 
 def assets() -> list[Asset]:
@@ -140,7 +151,8 @@ def _create(open_clip: Any, path: str | None) -> torch.nn.Module:
     if path is not None and path.endswith(".safetensors"):
         check_safetensors(path, remedy)  # headers only: a truncated download fails here
     try:
-        model, _, _ = open_clip.create_model_and_transforms(ARCHITECTURE, pretrained=PRETRAINED)
+        model, _, _ = open_clip.create_model_and_transforms(ARCHITECTURE, pretrained=PRETRAINED,
+                                                            force_quick_gelu=True)
     except Exception as exc:  # missing from the cache offline, or a corrupt file
         damaged = damaged_checkpoint(path, exc, remedy)
         if damaged is not None:
@@ -178,7 +190,7 @@ class OpenCLIPJudge:
         self.weights_sha256 = self.text_weights_sha256 = digest
         self.open_clip_version = str(getattr(open_clip, "__version__", "unknown"))
         # appended to the judge's name in metric signatures: what else changes its numbers
-        self.signature_tag = f"{PREPROCESS}+{self.placement.describe()['dtype']}" \
+        self.signature_tag = f"{PREPROCESS}+{ACTIVATION}+{self.placement.describe()['dtype']}" \
             f"+open_clip-{self.open_clip_version}"
 
     def _encode(self, pixels: torch.Tensor) -> torch.Tensor:
@@ -207,6 +219,7 @@ class OpenCLIPJudge:
         return {"name": NAME, "architecture": ARCHITECTURE, "pretrained": PRETRAINED,
                 "hub_repo": HUB_REPO, "open_clip": self.open_clip_version,
                 "weights_sha256": self.weights_sha256, "preprocess": PREPROCESS,
+                "activation": ACTIVATION,
                 **self.placement.describe()}
 
 

@@ -68,11 +68,11 @@ DEFAULT_MODEL = "ResembleAI/chatterbox"
 CHECKPOINT_FILES = ("ve.safetensors", "t3_cfg.safetensors", "s3gen.safetensors", "tokenizer.json",
                     "conds.pt")
 GENERATE = {"repetition_penalty": 1.2, "min_p": 0.05, "top_p": 1.0, "max_new_tokens": 1000}
-# chatterbox's import-time modules; perth needs pkg_resources, which setuptools 82 removed
-INSTALL = ("in an environment of its own with torch==2.6.0 torchaudio==2.6.0: `pip install "
-           "--no-deps chatterbox-tts==0.1.7 resemble-perth s3tokenizer conformer==0.3.2` then "
-           "`pip install librosa==0.11.0 'numpy<2' einops omegaconf onnx pyyaml 'setuptools<82' "
-           "diffusers==0.29.0 transformers==5.2.0` (README: 'Running the paper suite on a GPU')")
+# the set the paper lane installs and tests (docs/paper-lane.md): chatterbox-tts's own pins, the
+# judges and invbench's requirements, resolved once and frozen
+INSTALL = ("in an environment of its own (it pins torch==2.6.0 torchaudio==2.6.0): from an "
+           "invbench checkout, `pip install --no-deps -r lanes/paper/lock.txt` then "
+           "`pip install --no-deps -e .` (docs/paper-lane.md)")
 PERTH = "watermarked by resemble-perth PerthImplicitWatermarker"
 
 
