@@ -1,4 +1,4 @@
-"""The runnable examples in metric and leaderboard docstrings stay runnable."""
+"""The runnable examples in contract, metric and leaderboard docstrings stay runnable."""
 
 import doctest
 import importlib
@@ -6,12 +6,13 @@ import pkgutil
 
 import pytest
 
+import invbench.contracts
 import invbench.leaderboard
 import invbench.metrics
 
 MODULES = sorted(
     f"{package.__name__}.{info.name}"
-    for package in (invbench.metrics, invbench.leaderboard)
+    for package in (invbench.contracts, invbench.metrics, invbench.leaderboard)
     for info in pkgutil.iter_modules(package.__path__)
 )
 

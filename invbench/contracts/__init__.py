@@ -1,5 +1,11 @@
 """The contracts every other layer builds on. Imports nothing else from invbench."""
 
+from invbench.contracts.consistency import (
+    ConsistencyModel,
+    clip_score_form,
+    consistency,
+    consistency_loss,
+)
 from invbench.contracts.errors import (
     BudgetExhausted,
     InvalidInversion,
@@ -33,6 +39,7 @@ __all__ = [
     "Budget",
     "BudgetExhausted",
     "CallCounter",
+    "ConsistencyModel",
     "ForwardModel",
     "Image",
     "ImageSpec",
@@ -65,4 +72,7 @@ __all__ = [
     "inverter_access",
     "item_seed",
     "nearest_tokens",
+    "clip_score_form",
+    "consistency",
+    "consistency_loss",
 ]

@@ -104,6 +104,30 @@ class MiniLM:
                 out.append(torch.nn.functional.normalize(pooled, dim=-1))
         return torch.cat(out) if out else torch.empty(0, 384)
 
+    def encode_embeddings(self, soft: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Unit-norm sentence embeddings ``(B, 384)`` of content-token rows ``soft``
+        ``(B, L, 384)`` (``mask`` ``(B, L)`` marks the real ones), differentiable in ``soft``.
+
+        Each row's real tokens are framed by the ``[CLS]`` and ``[SEP]`` rows, as the tokenizer
+        frames a text, and read through BERT as input embeddings; so the table rows of a
+        text's tokens give :meth:`encode` of that text."""
+        if soft.ndim != 3 or mask.shape != soft.shape[:2]:
+            raise ValueError(f"soft must be (B, L, D) with a (B, L) mask, got "
+                             f"{tuple(soft.shape)} and {tuple(mask.shape)}")
+        table = self.token_embeddings
+        ends = table[[self.tokenizer.cls_token_id, self.tokenizer.sep_token_id]]
+        rows = [torch.cat([ends[:1], item[keep.bool()].to(table), ends[1:]])
+                for item, keep in zip(soft, mask, strict=True)]
+        width = max(len(r) for r in rows)
+        inputs = torch.stack([torch.cat([r, r.new_zeros(width - len(r), r.shape[1])])
+                              for r in rows])
+        attention = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows],
+                                 device=inputs.device)
+        states = self.model(inputs_embeds=inputs, attention_mask=attention).last_hidden_state
+        weights = attention.unsqueeze(-1).to(states.dtype)
+        pooled = (states * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=-1)
+
 
 @functools.lru_cache(maxsize=2)
 def load_minilm(device: str = "cpu") -> MiniLM:

@@ -55,6 +55,7 @@ for _name, _spec in {
     "chatterbox": "invbench.models.paper.chatterbox:ChatterboxTTSModel",
     # judges of the image metrics (CLIPScore, FID/KID, ...): loader(device=...) -> a judge CLIP
     "mini-clip": "invbench.models.zoo.mini_clip:load_mini_clip",
+    "mini-clip-judge": "invbench.models.zoo.mini_clip:load_mini_clip_judge",
     "openclip-vit-l-14": "invbench.models.judges.openclip:load_openclip_judge",
     "inception-v3-fid": "invbench.models.judges.inception:load_inception_judge",
 }.items():

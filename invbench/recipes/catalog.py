@@ -56,6 +56,13 @@ for _entry in (
         "Image encoder aligned to frozen MiniLM sentence embeddings (CLIP score, FID/KID features)",
     ),
     ZooRecipe(
+        "mini-clip-judge",
+        "invbench.recipes.mini_clip:train",
+        {"seed": 1, "name": "mini-clip-judge"},
+        "Independent second mini-CLIP (other seed: initialisation and data order): the "
+        "image-text consistency judge, never optimised against",
+    ),
+    ZooRecipe(
         "generator",
         "invbench.recipes.generator:train",
         {"seed": 0, "name": "generator"},

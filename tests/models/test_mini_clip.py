@@ -17,9 +17,10 @@ from invbench.worlds.shapes import caption, render_tensor, take_scenes
 FRESH_SEED = 123  # the recipe measures on test-split seed 0; this is another draw
 
 
-@pytest.fixture(scope="module")
-def judge() -> MiniCLIP:
-    return load_mini_clip()
+@pytest.fixture(scope="module", params=["mini-clip", "mini-clip-judge"])
+def judge(request: pytest.FixtureRequest) -> MiniCLIP:
+    """The shipped mini-CLIP (seed 0) and the independent judge (seed 1), each checked."""
+    return load_mini_clip(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def fresh_pairs() -> tuple[torch.Tensor, list[str]]:
 
 
 def test_shipped_weights_match_the_manifest(judge: MiniCLIP) -> None:
-    folder = model_folder("mini-clip")
+    folder = model_folder(judge.name)
     assert judge.weights_sha256 == sha256_file(folder / WEIGHTS_FILE)
     assert judge.manifest.files[WEIGHTS_FILE] == judge.weights_sha256
     assert (folder / WEIGHTS_FILE).stat().st_size <= 4_500_000
@@ -55,7 +56,7 @@ def test_recorded_quality(judge: MiniCLIP) -> None:
     quality = judge.manifest.quality
     assert quality["image_to_text_r_at_1_100"] >= 0.90
     assert quality["eval_seed"] != FRESH_SEED
-    assert judge.manifest.recipe["command"] == "invbench zoo train mini-clip"
+    assert judge.manifest.recipe["command"] == f"invbench zoo train {judge.name}"
 
 
 def test_retrieval_among_fresh_test_pairs(judge: MiniCLIP, fresh_pairs) -> None:
@@ -68,6 +69,14 @@ def test_retrieval_among_fresh_test_pairs(judge: MiniCLIP, fresh_pairs) -> None:
     sims = images @ captions.T
     r_at_1 = (sims.argmax(dim=1) == torch.arange(100)).float().mean().item()
     assert r_at_1 >= 0.85, r_at_1
+
+
+def test_the_two_seeds_are_different_models() -> None:
+    model, judge = load_mini_clip("mini-clip"), load_mini_clip("mini-clip-judge")
+    assert model.weights_sha256 != judge.weights_sha256
+    assert (model.manifest.recipe["seed"], judge.manifest.recipe["seed"]) == (0, 1)
+    assert model.manifest.recipe["data_seed"] != judge.manifest.recipe["data_seed"]
+    assert judge.manifest.recipe["settings"] == model.manifest.recipe["settings"]
 
 
 def test_image_features_are_batch_invariant(judge: MiniCLIP, fresh_pairs) -> None:

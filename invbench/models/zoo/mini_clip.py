@@ -169,6 +169,29 @@ class MiniCLIP:
         sentences = load_minilm(str(self.device)).encode(list(texts))
         return self.net.map_texts(sentences.to(self.device))
 
+    # ---- the ConsistencyModel contract (invbench.contracts.consistency): differentiable towers
+
+    media_kind = "image"
+    embedding_dim = TEXT_DIM
+
+    def embed_media(self, media: torch.Tensor, lengths: torch.Tensor | None = None
+                    ) -> torch.Tensor:
+        """Unit-norm image embeddings ``(B, 384)``, differentiable with respect to the pixels."""
+        if lengths is not None:
+            raise ValueError("mini-CLIP embeds images: lengths are for waveforms")
+        return self.net.embed_images(self._pixels(media))
+
+    def embed_text(self, texts: Sequence[str]) -> torch.Tensor:
+        return self.embed_texts(texts)
+
+    def embed_text_embeddings(self, soft: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Aligned text embeddings ``(B, 384)`` of MiniLM content-token rows ``(B, L, 384)``
+        (framed by ``[CLS]``/``[SEP]``, so a text's rows give :meth:`embed_text` of it)."""
+        from invbench.models.minilm import load_minilm
+
+        minilm = load_minilm(str(self.device))
+        return self.net.map_texts(minilm.encode_embeddings(soft.to(self.device), mask))
+
     @property
     def text_weights_sha256(self) -> str:
         """sha256 of the frozen MiniLM weights the text side reads."""
@@ -195,3 +218,9 @@ class MiniCLIP:
 def load_mini_clip(name: str = "mini-clip", device: str = "cpu") -> MiniCLIP:
     """One shared judge per (name, device), so metrics reuse a single instance."""
     return MiniCLIP(name, device)
+
+
+def load_mini_clip_judge(device: str = "cpu") -> MiniCLIP:
+    """The independent mini-CLIP (``mini-clip-judge``, seed 1): judges image-text consistency
+    where ``mini-clip`` (seed 0) is what an inverter may optimise against."""
+    return load_mini_clip("mini-clip-judge", device)
