@@ -41,7 +41,7 @@ def test_word_edits_change_one_word_and_binding_keeps_the_words():
         if foil.kind == "binding":
             assert Counter(old) == Counter(new) and old != new
         elif foil.kind != "relation":  # a relation may change length ("above and left of")
-            assert len(old) == len(new) and sum(a != b for a, b in zip(old, new)) == 1
+            assert len(old) == len(new) and sum(a != b for a, b in zip(old, new, strict=True)) == 1
 
 
 @pytest.mark.parametrize("seed", [0, 1])
