@@ -72,6 +72,7 @@ for _name, _spec in {
     "bleu": "invbench.metrics.text_overlap:BLEU",
     "chrf": "invbench.metrics.text_overlap:ChrF",
     "semantic_similarity": "invbench.metrics.semantic_similarity:SemanticSimilarity",
+    "consistency_margin": "invbench.metrics.consistency_margin:ConsistencyMargin",
     "ssim": "invbench.metrics.image_similarity:SSIM",
     "psnr": "invbench.metrics.image_similarity:PSNR",
     "clip_score": "invbench.metrics.clip_score:CLIPScore",
