@@ -98,10 +98,7 @@ class MiniLM:
         out = []
         with torch.no_grad():
             for start in range(0, len(texts), batch_size):
-                states, mask = self.token_states(texts[start : start + batch_size])
-                weights = mask.unsqueeze(-1).to(states.dtype)
-                pooled = (states * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-                out.append(torch.nn.functional.normalize(pooled, dim=-1))
+                out.append(_sentence_embedding(*self.token_states(texts[start:start + batch_size])))
         return torch.cat(out) if out else torch.empty(0, 384)
 
     def encode_embeddings(self, soft: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -124,9 +121,14 @@ class MiniLM:
         attention = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows],
                                  device=inputs.device)
         states = self.model(inputs_embeds=inputs, attention_mask=attention).last_hidden_state
-        weights = attention.unsqueeze(-1).to(states.dtype)
-        pooled = (states * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-        return torch.nn.functional.normalize(pooled, dim=-1)
+        return _sentence_embedding(states, attention)
+
+
+def _sentence_embedding(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """sentence-transformers' pooling: the mean of token states over the mask, L2-normalised."""
+    weights = mask.unsqueeze(-1).to(states.dtype)
+    pooled = (states * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, dim=-1)
 
 
 @functools.lru_cache(maxsize=2)
